@@ -1,0 +1,39 @@
+# One-command setup: every target below creates what it needs and is a fast
+# no-op when it is already there.
+SHELL := /bin/bash
+.DEFAULT_GOAL := validate
+
+include tools/versions.env
+
+VENV      := .venv
+PY        := $(VENV)/bin/python
+TOOLS_BIN := $(CURDIR)/.tools/bin
+# The venv stamp depends on pyproject.toml, so a pin change reinstalls.
+VENV_STAMP := $(VENV)/.installed
+TOOL_STAMP := .tools/.installed-$(KUSTOMIZE_VERSION)-$(KUBECONFORM_VERSION)
+export PATH := $(CURDIR)/$(VENV)/bin:$(TOOLS_BIN):$(PATH)
+
+.PHONY: setup validate test bench hooks clean
+
+setup: $(VENV_STAMP) $(TOOL_STAMP)
+
+$(VENV_STAMP): pyproject.toml
+	@test -x $(PY) || python3 -m venv $(VENV)
+	@$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $@
+
+$(TOOL_STAMP): tools/versions.env tools/install-tools.sh
+	@bash tools/install-tools.sh $(TOOLS_BIN)
+	@rm -f .tools/.installed-* && touch $@
+
+validate: setup
+	@$(VENV)/bin/kustguard validate
+
+test: setup
+	@$(PY) -m pytest -n 2 -q
+
+hooks: setup
+	@$(VENV)/bin/pre-commit install
+
+clean:
+	rm -rf $(VENV) .tools .cache

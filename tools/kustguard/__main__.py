@@ -1,0 +1,3 @@
+from kustguard.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,75 @@
+"""The finding: what every check yields and every report prints."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+
+class Severity(IntEnum):
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    @classmethod
+    def parse(cls, text: str) -> "Severity":
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            raise ValueError(
+                f"unknown severity {text!r}; use one of: info, warning, error"
+            ) from None
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True, order=True)
+class ObjectRef:
+    kind: str
+    namespace: str
+    name: str
+
+    def __str__(self) -> str:
+        ns = f"{self.namespace}/" if self.namespace else ""
+        return f"{self.kind}/{ns}{self.name}"
+
+
+@dataclass(frozen=True)
+class Finding:
+    check_id: str
+    severity: Severity
+    message: str
+    overlay: str = ""
+    object: ObjectRef | None = None
+    file: str = ""
+    line: int = 0
+    # A dotted field path inside the object, e.g. spec.template.spec.containers[0].image
+    field: str = ""
+    hint: str = ""
+    extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def location(self) -> str:
+        if not self.file:
+            return ""
+        return f"{self.file}:{self.line}" if self.line else self.file
+
+    def sort_key(self) -> tuple:
+        return (self.overlay, -int(self.severity), self.file, self.line, self.check_id,
+                str(self.object or ""), self.message)
+
+    def to_dict(self) -> dict:
+        return {
+            "check": self.check_id,
+            "severity": str(self.severity),
+            "overlay": self.overlay,
+            "object": (
+                {"kind": self.object.kind, "namespace": self.object.namespace,
+                 "name": self.object.name} if self.object else None
+            ),
+            "file": self.file,
+            "line": self.line,
+            "field": self.field,
+            "message": self.message,
+            "hint": self.hint,
+        }

@@ -37,3 +37,11 @@ hooks: setup
 
 clean:
 	rm -rf $(VENV) .tools .cache
+
+# Bootstrap a local k3d cluster with Argo CD (needs Docker and k3d).
+# DRY_RUN=1 prints every command instead of running it.
+.PHONY: k3d-up k3d-down
+k3d-up:
+	@bash scripts/k3d-up.sh $(if $(DRY_RUN),--dry-run)
+k3d-down:
+	@bash scripts/k3d-down.sh $(if $(DRY_RUN),--dry-run)

@@ -1,7 +1,7 @@
 """The finding: what every check yields and every report prints."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field as dataclass_field
 from enum import IntEnum
 
 
@@ -46,7 +46,7 @@ class Finding:
     # A dotted field path inside the object, e.g. spec.template.spec.containers[0].image
     field: str = ""
     hint: str = ""
-    extra: dict = field(default_factory=dict, compare=False, hash=False)
+    extra: dict = dataclass_field(default_factory=dict, compare=False, hash=False)
 
     @property
     def location(self) -> str:

@@ -13,7 +13,7 @@ VENV_STAMP := $(VENV)/.installed
 TOOL_STAMP := .tools/.installed-$(KUSTOMIZE_VERSION)-$(KUBECONFORM_VERSION)
 export PATH := $(CURDIR)/$(VENV)/bin:$(TOOLS_BIN):$(PATH)
 
-.PHONY: setup validate test bench hooks clean
+.PHONY: setup validate test bench hooks schemas clean
 
 setup: $(VENV_STAMP) $(TOOL_STAMP)
 
@@ -34,6 +34,12 @@ test: setup
 
 hooks: setup
 	@$(VENV)/bin/pre-commit install
+
+# Regenerate the committed CRD schemas from the upstream CRDs beside the repo.
+SHARED := ../shared
+schemas: setup
+	@$(VENV)/bin/kustguard schemas import $(SHARED)/argocd/v3.2.12/crds/*.yaml --origin "argo-cd v3.2.12 manifests/crds"
+	@$(VENV)/bin/kustguard schemas import $(SHARED)/metallb/v0.15.3/crds/*.yaml --origin "metallb v0.15.3 config/crd/bases"
 
 clean:
 	rm -rf $(VENV) .tools .cache

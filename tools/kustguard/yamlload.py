@@ -50,21 +50,19 @@ class StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
         return super().construct_object(node, deep=deep)
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
-        seen: dict[Any, yaml.Node] = {}
+        seen: set[tuple[str, str]] = set()
         for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
+            # Compare scalar keys by tag and text: constructing them here would
+            # count as alias uses in construct_object.
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
                 continue
-            key = self.construct_object(key_node, deep=True)
-            try:
-                hash(key)
-            except TypeError:
-                continue  # the base class reports unhashable keys itself
+            key = (key_node.tag, key_node.value)
             if key in seen:
                 raise DuplicateKeyError(
                     "while constructing a mapping", node.start_mark,
-                    f"duplicate key {key!r}", key_node.start_mark,
+                    f"duplicate key {key_node.value!r}", key_node.start_mark,
                 )
-            seen[key] = key_node
+            seen.add(key)
         return super().construct_mapping(node, deep=deep)
 
 

@@ -93,6 +93,8 @@ class CheckContext:
     files: list[str] = field(default_factory=list)
     info: CheckInfo | None = None
     severity: Severity = Severity.ERROR
+    # The schema backend for the overlay's Kubernetes version (schema check only).
+    schema: Any = None
 
     def report(self, resource: Resource | None, message: str, *, hint: str = "",
                path: FieldPath = (), file: str = "", line: int = 0,
@@ -153,7 +155,7 @@ def run_checks(ctx_base: CheckContext, checks: list[tuple[CheckInfo, Severity]],
         ctx = CheckContext(
             repo_root=ctx_base.repo_root, overlay=ctx_base.overlay, index=ctx_base.index,
             environment=ctx_base.environment, files=ctx_base.files, info=info,
-            severity=severity,
+            severity=severity, schema=ctx_base.schema,
         )
         for finding in info.module.check(ctx):
             resource = None

@@ -1,0 +1,49 @@
+"""Every object is valid against its strict schema for the overlay's Kubernetes version.
+
+Unknown fields, wrong types, missing required fields and unknown kinds are
+errors, as `kubectl apply --validate=strict` would make them. Core schemas
+come from the kubernetes-validate package; CRD schemas from schemas/.
+
+Passing::
+
+    apiVersion: v1
+    kind: Service
+    metadata: {name: web}
+    spec:
+      ports: [{port: 80, targetPort: http}]
+
+Failing::
+
+    apiVersion: v1
+    kind: Service
+    metadata: {name: web}
+    spec:
+      port: 80          # unknown field: ports is a list under spec
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from kustguard.checks import CheckContext
+from kustguard.findings import Finding, Severity
+from kustguard.resources import format_field
+
+ID = "schema"
+SEVERITY = Severity.ERROR
+FAMILY = "schema"
+
+
+def check(ctx: CheckContext) -> Iterator[Finding]:
+    if ctx.schema is None or ctx.index is None:
+        return
+    resources = ctx.index.resources
+    verdicts = ctx.schema.validate_all([r.obj for r in resources])
+    for resource, violations in zip(resources, verdicts):
+        for violation in violations:
+            where = format_field(violation.path)
+            yield ctx.report(
+                resource,
+                f"{where}: {violation.message}" if where else violation.message,
+                hint="fix the field, or add the CRD's schema with 'kustguard schemas import'",
+                path=violation.path,
+            )

@@ -1,0 +1,152 @@
+"""Render entry-point kustomizations, in parallel, through a content cache.
+
+The cache key of an overlay is every local file it transitively loads (see
+kustomization.dependencies), the renderer's identity, the plugin's code and
+the shape-only switch: an unchanged overlay is never rendered twice.
+Each render goes through a small wrapper kustomization that adds
+`buildMetadata: [originAnnotations]`, so every object names its source file.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import kustguard
+from kustguard.discover import Entry
+from kustguard.errors import InputError
+from kustguard.kustomization import dependencies
+from kustguard.toolchain import Renderer, tool_env
+
+RENDER_TIMEOUT_S = 300
+
+
+@dataclass
+class RenderResult:
+    entry: Entry
+    text: str = ""
+    # ok | error | remote-unreachable
+    status: str = "ok"
+    error: str = ""
+    cached: bool = False
+    wrapper_dir: Path | None = None
+
+
+def _plugin_fingerprint() -> str:
+    """The SOPS plugin's code is part of the key: its output depends on it."""
+    root = Path(kustguard.__file__).parent / "sops"
+    h = hashlib.sha256(kustguard.__version__.encode())
+    for path in sorted(root.glob("*.py")):
+        st = path.stat()
+        h.update(f"{path.name}|{st.st_size}|{st.st_mtime_ns}".encode())
+    return h.hexdigest()
+
+
+class RenderEngine:
+    def __init__(self, repo_root: Path, renderer: Renderer, cache_dir: Path, *,
+                 shape_only: bool = True, use_cache: bool = True) -> None:
+        self.repo_root = repo_root.resolve()
+        self.renderer = renderer
+        self.cache_dir = cache_dir
+        self.shape_only = shape_only
+        self.use_cache = use_cache
+        self._env = tool_env(self.repo_root, shape_only=shape_only)
+        self._fixed_key = "|".join([renderer.identity, _plugin_fingerprint(), str(shape_only)])
+
+    def cache_key(self, entry: Entry) -> tuple[str, list[str]]:
+        deps = dependencies(entry.path)
+        h = hashlib.sha256(self._fixed_key.encode())
+        h.update(str(entry.path.resolve()).encode())
+        for path in sorted(deps.files):
+            h.update(str(path).encode() + b"\0")
+            h.update(hashlib.sha256(path.read_bytes()).digest())
+        for remote in sorted(deps.remote):
+            h.update(remote.encode())
+        return h.hexdigest(), deps.remote
+
+    def _wrapper(self, entry: Entry) -> Path:
+        safe = entry.name.replace("/", "__").replace("..", "_")
+        folder = self.cache_dir / "wrap" / safe
+        folder.mkdir(parents=True, exist_ok=True)
+        rel = os.path.relpath(entry.path.resolve(), folder.resolve())
+        text = ("# Generated: renders the entry point with origin annotations.\n"
+                f"resources:\n- {rel}\nbuildMetadata:\n- originAnnotations\n")
+        target = folder / "kustomization.yaml"
+        if not target.is_file() or target.read_text() != text:
+            target.write_text(text)
+        return folder
+
+    def render(self, entry: Entry) -> RenderResult:
+        wrapper = self._wrapper(entry)
+        try:
+            key, remote = self.cache_key(entry)
+        except InputError as exc:
+            return RenderResult(entry, status="error", error=str(exc), wrapper_dir=wrapper)
+        cached = self.cache_dir / "render" / f"{key}.yaml"
+        if self.use_cache and cached.is_file():
+            return RenderResult(entry, cached.read_text(encoding="utf-8"), cached=True,
+                                wrapper_dir=wrapper)
+        try:
+            proc = subprocess.run([*self.renderer.argv, str(wrapper)], capture_output=True,
+                                  env=self._env, timeout=RENDER_TIMEOUT_S, cwd=self.repo_root)
+        except subprocess.TimeoutExpired:
+            return RenderResult(entry, status="error", wrapper_dir=wrapper,
+                                error=f"kustomize took over {RENDER_TIMEOUT_S}s")
+        if proc.returncode != 0:
+            message = _first_error_line(proc.stderr.decode("utf-8", "replace"))
+            if remote:
+                return RenderResult(entry, status="remote-unreachable", wrapper_dir=wrapper,
+                                    error=f"remote base unreachable ({remote[0]}): {message}")
+            return RenderResult(entry, status="error", error=message, wrapper_dir=wrapper)
+        try:
+            text = proc.stdout.decode("utf-8")
+        except UnicodeDecodeError:
+            return RenderResult(entry, status="error", wrapper_dir=wrapper,
+                                error="kustomize printed bytes that are not UTF-8")
+        if self.use_cache:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cached.with_suffix(f".tmp{os.getpid()}")
+            tmp.write_text(text, encoding="utf-8")
+            tmp.replace(cached)
+        return RenderResult(entry, text, wrapper_dir=wrapper)
+
+    def render_all(self, entries: list[Entry], progress=None) -> list[RenderResult]:
+        workers = max(1, min(len(entries), os.cpu_count() or 2))
+        results: list[RenderResult] = []
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for result in pool.map(self.render, entries):
+                results.append(result)
+                if progress:
+                    progress(len(results), len(entries))
+        return results
+
+
+def _first_error_line(stderr: str) -> str:
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    for line in lines:
+        if line.startswith("Error:"):
+            return line[len("Error:"):].strip()
+    return lines[-1] if lines else "kustomize failed with no message"
+
+
+def render_objects(entry_dir: Path) -> list[dict]:
+    """Render one kustomization (secrets shape-only) and return its objects.
+
+    For tests and tools that want plain dicts; raises InputError if it does
+    not render.
+    """
+    from kustguard.config import find_repo_root
+    from kustguard.discover import entries_from_args
+    from kustguard.pipeline import make_engine
+    from kustguard.resources import parse_stream
+
+    repo_root = find_repo_root(Path(entry_dir))
+    entry = entries_from_args(repo_root, [str(entry_dir)])[0]
+    engine, _ = make_engine(repo_root)
+    result = engine.render(entry)
+    if result.status != "ok":
+        raise InputError(f"not rendered: {result.error}", entry.name)
+    return [r.obj for r in parse_stream(result.text, entry.name, entry.name)]

@@ -1,0 +1,25 @@
+"""Machine output: one JSON document with every overlay's status and every finding."""
+from __future__ import annotations
+
+import json
+
+
+def render(result, *, elapsed: float | None = None, **_ignored) -> str:
+    doc = {
+        "overlays": [
+            {
+                "name": o.name,
+                "status": "error" if o.error else o.render.status,
+                "error": o.error or o.render.error,
+                "objects": len(o.resources),
+                "cached": o.render.cached,
+            }
+            for o in result.overlays
+        ],
+        "findings": [f.to_dict() for f in result.findings],
+        "suppressed": result.suppressed,
+        "warnings": result.warnings,
+    }
+    if elapsed is not None:
+        doc["elapsedSeconds"] = round(elapsed, 3)
+    return json.dumps(doc, indent=2) + "\n"

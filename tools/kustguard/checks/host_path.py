@@ -1,0 +1,54 @@
+"""No pod mounts a hostPath volume.
+
+A hostPath volume exposes the node's filesystem to the pod: a writable
+mount of /, /etc, /var/run/containerd.sock or the kubelet's directories is a
+direct route to the node. Use a PersistentVolumeClaim, a ConfigMap or an
+emptyDir instead; a node agent that really needs one says so in a
+suppression annotation.
+
+Passing::
+
+    volumes:
+      - name: cache
+        emptyDir: {}
+
+Failing::
+
+    volumes:
+      - name: docker
+        hostPath:
+          path: /var/run/docker.sock
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from kustguard.checks import CheckContext
+from kustguard.checks._podspec import pod_spec
+from kustguard.findings import Finding, Severity
+
+ID = "host-path"
+SEVERITY = Severity.WARNING
+FAMILY = "security"
+# kube-linter's checks are narrower (sensitive directories, the docker socket,
+# writable mounts); their suppressions are honoured for the same volume.
+KUBE_LINTER = ("sensitive-host-mounts", "docker-sock", "writable-host-mount")
+CHECKOV = ("CKV_K8S_27",)
+
+
+def check(ctx: CheckContext) -> Iterator[Finding]:
+    assert ctx.index is not None
+    for workload in ctx.index.workloads():
+        spec, spec_path = pod_spec(workload)
+        volumes = spec.get("volumes")
+        for i, volume in enumerate(volumes if isinstance(volumes, list) else []):
+            if not isinstance(volume, dict) or "hostPath" not in volume:
+                continue
+            host = volume.get("hostPath")
+            where = host.get("path") if isinstance(host, dict) else None
+            yield ctx.report(
+                workload,
+                f"volume {volume.get('name')!r} mounts the node's path {where!r} (hostPath)",
+                hint="use a PersistentVolumeClaim, ConfigMap or emptyDir instead",
+                path=spec_path + ("volumes", i, "hostPath"),
+            )

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import kustguard
+from kustguard import yamlload
 from kustguard.discover import Entry
 from kustguard.errors import InputError
 from kustguard.kustomization import dependencies
@@ -56,7 +57,7 @@ class RenderEngine:
         self._env = tool_env(self.repo_root, shape_only=shape_only)
         self._fixed_key = "|".join([renderer.identity, _plugin_fingerprint(), str(shape_only)])
 
-    def cache_key(self, entry: Entry) -> tuple[str, list[str]]:
+    def cache_key(self, entry: Entry) -> tuple[str, list[str], list[Path]]:
         deps = dependencies(entry.path)
         h = hashlib.sha256(self._fixed_key.encode())
         h.update(str(entry.path.resolve()).encode())
@@ -65,7 +66,13 @@ class RenderEngine:
             h.update(hashlib.sha256(path.read_bytes()).digest())
         for remote in sorted(deps.remote):
             h.update(remote.encode())
-        return h.hexdigest(), deps.remote
+        return h.hexdigest(), deps.remote, sorted(deps.files)
+
+    def _display(self, path: Path) -> str:
+        try:
+            return str(path.relative_to(self.repo_root))
+        except ValueError:
+            return str(path)
 
     def _wrapper(self, entry: Entry) -> Path:
         safe = entry.name.replace("/", "__").replace("..", "_")
@@ -82,13 +89,20 @@ class RenderEngine:
     def render(self, entry: Entry) -> RenderResult:
         wrapper = self._wrapper(entry)
         try:
-            key, remote = self.cache_key(entry)
+            key, remote, files = self.cache_key(entry)
+            cached = self.cache_dir / "render" / f"{key}.yaml"
+            if self.use_cache and cached.is_file():
+                return RenderResult(entry, cached.read_text(encoding="utf-8"), cached=True,
+                                    wrapper_dir=wrapper)
+            # kustomize's own YAML errors name neither the file nor the line
+            # clearly; the strict loader does, and also refuses duplicate keys.
+            for path in files:
+                if path.suffix in (".yaml", ".yml"):
+                    yamlload.load_file(path, display=self._display(path))
         except InputError as exc:
+            if exc.path is not None and Path(exc.path).is_absolute():
+                exc.path = self._display(Path(exc.path))
             return RenderResult(entry, status="error", error=str(exc), wrapper_dir=wrapper)
-        cached = self.cache_dir / "render" / f"{key}.yaml"
-        if self.use_cache and cached.is_file():
-            return RenderResult(entry, cached.read_text(encoding="utf-8"), cached=True,
-                                wrapper_dir=wrapper)
         try:
             proc = subprocess.run([*self.renderer.argv, str(wrapper)], capture_output=True,
                                   env=self._env, timeout=RENDER_TIMEOUT_S, cwd=self.repo_root)

@@ -18,9 +18,10 @@ try:  # libyaml is an order of magnitude faster; fall back quietly.
 except AttributeError:  # pragma: no cover - depends on the PyYAML build
     _BaseLoader = yaml.SafeLoader
 
-# A real manifest uses a handful of aliases at most; a billion-laughs document
-# uses them to multiply. Each alias use beyond this bound is refused.
-MAX_ALIAS_USES = 1000
+# A billion-laughs document is small as text but expands, through nested
+# aliases, to a huge tree that every later traversal would walk. A document
+# whose expanded tree exceeds this many nodes is refused before construction.
+MAX_EXPANDED_NODES = 1_000_000
 
 
 class DuplicateKeyError(yaml.MarkedYAMLError):
@@ -31,29 +32,33 @@ class AliasBombError(yaml.MarkedYAMLError):
     pass
 
 
+def expanded_size(root: yaml.Node) -> int:
+    """Node count of the tree as it would be after expanding every alias."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if id(node) in sizes:
+            continue
+        if isinstance(node, yaml.ScalarNode):
+            sizes[id(node)] = 1
+            continue
+        kids = [n for pair in node.value for n in pair] if isinstance(node, yaml.MappingNode) else list(node.value)
+        if children_done:
+            sizes[id(node)] = 1 + sum(sizes.get(id(k), 1) for k in kids)
+        else:
+            stack.append((node, True))
+            stack.extend((k, False) for k in kids if id(k) not in sizes)
+    return sizes[id(root)]
+
+
 class StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
     """SafeLoader that refuses duplicate keys and bounds alias expansion."""
-
-    def __init__(self, stream: Any) -> None:
-        super().__init__(stream)
-        self._alias_uses = 0
-
-    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
-        if node in self.constructed_objects:
-            self._alias_uses += 1
-            if self._alias_uses > MAX_ALIAS_USES:
-                raise AliasBombError(
-                    None, None,
-                    f"more than {MAX_ALIAS_USES} alias uses (possible alias bomb)",
-                    node.start_mark,
-                )
-        return super().construct_object(node, deep=deep)
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
         seen: set[tuple[str, str]] = set()
         for key_node, _ in node.value:
-            # Compare scalar keys by tag and text: constructing them here would
-            # count as alias uses in construct_object.
+            # Compare scalar keys by tag and text: cheaper than constructing them.
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
                 continue
             key = (key_node.tag, key_node.value)
@@ -89,6 +94,7 @@ def load_all(text: str, path: str | Path) -> Iterator[tuple[int, int, Any]]:
     Any YAML problem becomes an InputError naming the file and line.
     """
     loader = StrictLoader(text)
+    may_alias = "&" in text  # no anchor, no alias: skip the expansion count
     index = 0
     try:
         while loader.check_node():
@@ -96,6 +102,12 @@ def load_all(text: str, path: str | Path) -> Iterator[tuple[int, int, Any]]:
             if node is None:
                 continue
             line = node.start_mark.line + 1
+            if may_alias and expanded_size(node) > MAX_EXPANDED_NODES:
+                raise AliasBombError(
+                    None, None,
+                    f"aliases expand to more than {MAX_EXPANDED_NODES:,} nodes (possible alias bomb)",
+                    node.start_mark,
+                )
             obj = loader.construct_document(node)
             if obj is not None:
                 yield index, line, obj
@@ -111,9 +123,11 @@ def load_all(text: str, path: str | Path) -> Iterator[tuple[int, int, Any]]:
         loader.dispose()
 
 
-def load_file(path: Path) -> list[tuple[int, int, Any]]:
+def load_file(path: Path, display: str | Path | None = None) -> list[tuple[int, int, Any]]:
+    """Load every document of a file; errors name `display` (default: path)."""
+    name = display if display is not None else path
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", path) from None
-    return list(load_all(decode(data, path), path))
+        raise InputError(f"cannot read: {exc.strerror}", name) from None
+    return list(load_all(decode(data, name), name))

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
+import tempfile
 from collections import defaultdict
 from typing import Any
 
@@ -34,13 +36,14 @@ class KubeconformBackend:
         self.binary = binary
         self.workers = workers
 
-    def run(self, stream: str) -> list[dict[str, Any]]:
+    def run(self, stream: str | None = None, files: list[str] | None = None) -> list[dict[str, Any]]:
         cmd = [self.binary, "-strict", "-output", "json", "-verbose", "-n", str(self.workers)]
         for location in self.catalog.kubeconform_locations():
             cmd += ["-schema-location", location]
+        cmd += files if files else ["-"]
         try:
-            proc = subprocess.run(cmd + ["-"], input=stream, capture_output=True, text=True,
-                                  timeout=600)
+            proc = subprocess.run(cmd, input=stream if not files else None, capture_output=True,
+                                  text=True, timeout=600)
         except OSError as exc:
             raise InputError(f"cannot run kubeconform: {exc.strerror}", self.binary,
                              hint="run 'make setup'") from None
@@ -52,29 +55,59 @@ class KubeconformBackend:
                              hint="run it by hand to see why") from None
 
     def validate_all(self, objects: list[dict[str, Any]]) -> list[list[Violation]]:
-        """Violations per object, in order."""
-        stream = "".join("---\n" + yaml.safe_dump(o, sort_keys=False) for o in objects)
-        by_key: dict[tuple[str, str, str], list[Violation]] = defaultdict(list)
-        for res in self.run(stream):
-            status = res.get("status")
-            if status in ("statusValid", "statusSkipped", "statusEmpty"):
-                continue
-            key = (res.get("kind", ""), res.get("name", ""), res.get("version", ""))
-            msg = res.get("msg", "")
-            leaves = _LEAF.findall(msg)
-            errors = ([{"path": p, "msg": m.strip()} for p, m in leaves]
-                      or res.get("validationErrors") or [])
-            if not errors:
-                if "could not find schema" in msg:
-                    msg = MISSING_SCHEMA.format(kind=key[0], api_version=key[2])
-                by_key[key].append(Violation((), msg))
-            for err in errors:
-                path = _path(err.get("path", ""))
-                by_key[key].append(Violation(unknown_field_path(path, err.get("msg", "")),
-                                             err.get("msg", "")))
-        out = []
-        for obj in objects:
-            key = (str(obj.get("kind", "")), str((obj.get("metadata") or {}).get("name", "")),
-                   str(obj.get("apiVersion", "")))
-            out.append(by_key.get(key, []))
-        return out
+        """Violations per object, in order.
+
+        kubeconform reports a resource by file, kind, name and version only, so
+        objects sharing those (same name in two namespaces) go to different
+        files: the n-th occurrence of a key goes to file n.
+        """
+        keys = [_key(obj) for obj in objects]
+        seen: dict[tuple[str, str, str], int] = defaultdict(int)
+        buckets: list[list[dict[str, Any]]] = []
+        placement = []
+        for obj, key in zip(objects, keys):
+            n = seen[key]
+            seen[key] += 1
+            if n == len(buckets):
+                buckets.append([])
+            buckets[n].append(obj)
+            placement.append(n)
+        found: dict[tuple[int, tuple[str, str, str]], list[Violation]] = defaultdict(list)
+        with tempfile.TemporaryDirectory(prefix="kustguard-kubeconform-") as tmp:
+            files = []
+            for n, bucket in enumerate(buckets):
+                path = os.path.join(tmp, f"{n}.yaml")
+                with open(path, "w", encoding="utf-8") as fh:
+                    yaml.dump_all(bucket, fh, Dumper=_Dumper, sort_keys=False)
+                files.append(path)
+            for res in self.run(files=files) if files else []:
+                status = res.get("status")
+                if status in ("statusValid", "statusSkipped", "statusEmpty"):
+                    continue
+                n = int(os.path.basename(res.get("filename", "0.yaml")).split(".")[0])
+                key = (res.get("kind", ""), res.get("name", ""), res.get("version", ""))
+                found[(n, key)].extend(_violations(res, key))
+        return [found.get((n, key), []) for n, key in zip(placement, keys)]
+
+
+_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+def _key(obj: dict[str, Any]) -> tuple[str, str, str]:
+    return (str(obj.get("kind", "")), str((obj.get("metadata") or {}).get("name", "")),
+            str(obj.get("apiVersion", "")))
+
+
+def _violations(res: dict[str, Any], key: tuple[str, str, str]) -> list[Violation]:
+    msg = res.get("msg", "")
+    leaves = _LEAF.findall(msg)
+    errors = [{"path": p, "msg": m.strip()} for p, m in leaves] or res.get("validationErrors") or []
+    if not errors:
+        if "could not find schema" in msg:
+            msg = MISSING_SCHEMA.format(kind=key[0], api_version=key[2])
+        return [Violation((), msg)]
+    out = []
+    for err in errors:
+        path = _path(err.get("path", ""))
+        out.append(Violation(unknown_field_path(path, err.get("msg", "")), err.get("msg", "")))
+    return out

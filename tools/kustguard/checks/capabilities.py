@@ -30,8 +30,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kustguard.checks import CheckContext
-from kustguard.checks._podspec import (container_name, context_path, iter_containers,
-                                       mapping)
+from kustguard.checks._containers import iter_containers
+from kustguard.checks._podspec import container_name, context_path, mapping
 from kustguard.findings import Finding, Severity
 
 ID = "capabilities-drop-all"
@@ -44,7 +44,7 @@ CHECKOV = ("CKV_K8S_37", "CKV_K8S_28")
 def check(ctx: CheckContext) -> Iterator[Finding]:
     assert ctx.index is not None
     for workload in ctx.index.workloads():
-        for path, container, _is_init in iter_containers(workload):
+        for path, container, *_ in iter_containers(workload):
             drop = mapping(container, "securityContext", "capabilities").get("drop")
             dropped = [str(c) for c in drop] if isinstance(drop, list) else []
             if "ALL" in dropped:

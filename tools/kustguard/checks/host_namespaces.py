@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kustguard.checks import CheckContext
-from kustguard.checks._podspec import pod_spec
+from kustguard.checks._containers import pod_spec, pod_spec_path
 from kustguard.findings import Finding, Severity
 
 ID = "host-namespaces"
@@ -40,7 +40,7 @@ NAMESPACES = {"hostNetwork": "network", "hostPID": "process (PID)", "hostIPC": "
 def check(ctx: CheckContext) -> Iterator[Finding]:
     assert ctx.index is not None
     for workload in ctx.index.workloads():
-        spec, spec_path = pod_spec(workload)
+        spec, spec_path = pod_spec(workload), pod_spec_path(workload)
         for field, what in NAMESPACES.items():
             if spec.get(field) is True:
                 yield ctx.report(

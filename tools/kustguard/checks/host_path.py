@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kustguard.checks import CheckContext
-from kustguard.checks._podspec import pod_spec
+from kustguard.checks._containers import iter_volumes
 from kustguard.findings import Finding, Severity
 
 ID = "host-path"
@@ -39,10 +39,8 @@ CHECKOV = ("CKV_K8S_27",)
 def check(ctx: CheckContext) -> Iterator[Finding]:
     assert ctx.index is not None
     for workload in ctx.index.workloads():
-        spec, spec_path = pod_spec(workload)
-        volumes = spec.get("volumes")
-        for i, volume in enumerate(volumes if isinstance(volumes, list) else []):
-            if not isinstance(volume, dict) or "hostPath" not in volume:
+        for path, volume in iter_volumes(workload):
+            if "hostPath" not in volume:
                 continue
             host = volume.get("hostPath")
             where = host.get("path") if isinstance(host, dict) else None
@@ -50,5 +48,5 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
                 workload,
                 f"volume {volume.get('name')!r} mounts the node's path {where!r} (hostPath)",
                 hint="use a PersistentVolumeClaim, ConfigMap or emptyDir instead",
-                path=spec_path + ("volumes", i, "hostPath"),
+                path=path + ("hostPath",),
             )

@@ -23,8 +23,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kustguard.checks import CheckContext
-from kustguard.checks._podspec import (container_name, context_path, iter_containers,
-                                       security_context)
+from kustguard.checks._containers import iter_containers
+from kustguard.checks._podspec import container_name, context_path, security_context
 from kustguard.findings import Finding, Severity
 
 ID = "privilege-escalation"
@@ -37,7 +37,7 @@ CHECKOV = ("CKV_K8S_20",)
 def check(ctx: CheckContext) -> Iterator[Finding]:
     assert ctx.index is not None
     for workload in ctx.index.workloads():
-        for path, container, _is_init in iter_containers(workload):
+        for path, container, *_ in iter_containers(workload):
             value = security_context(container).get("allowPrivilegeEscalation")
             if value is False:
                 continue

@@ -24,7 +24,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kustguard.checks import CheckContext
-from kustguard.checks._podspec import container_name, iter_containers, security_context
+from kustguard.checks._containers import iter_containers
+from kustguard.checks._podspec import container_name, security_context
 from kustguard.findings import Finding, Severity
 
 ID = "privileged"
@@ -37,7 +38,7 @@ CHECKOV = ("CKV_K8S_16",)
 def check(ctx: CheckContext) -> Iterator[Finding]:
     assert ctx.index is not None
     for workload in ctx.index.workloads():
-        for path, container, _is_init in iter_containers(workload):
+        for path, container, *_ in iter_containers(workload):
             if security_context(container).get("privileged") is True:
                 yield ctx.report(
                     workload,

@@ -40,7 +40,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kustguard.checks import CheckContext
-from kustguard.checks._podspec import container_name, iter_containers, mapping
+from kustguard.checks._containers import iter_containers
+from kustguard.checks._podspec import container_name, mapping
 from kustguard.findings import Finding, Severity
 
 ID = "resources-set"
@@ -74,7 +75,7 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
     defaults = _limit_range_defaults(ctx)
     for workload in ctx.index.workloads():
         ns_requests, ns_limits = defaults.get(ctx.index.namespace_of(workload), ({}, {}))
-        for path, container, _is_init in iter_containers(workload, ephemeral=False):
+        for path, container, *_ in iter_containers(workload, ephemeral=False):
             resources = mapping(container, "resources")
             requests = mapping(resources, "requests")
             limits = mapping(resources, "limits")

@@ -31,8 +31,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kustguard.checks import CheckContext
-from kustguard.checks._podspec import (container_name, context_path, iter_containers,
-                                       pod_spec, security_context)
+from kustguard.checks._containers import iter_containers, pod_spec, pod_spec_path
+from kustguard.checks._podspec import container_name, context_path, security_context
 from kustguard.findings import Finding, Severity
 
 ID = "run-as-non-root"
@@ -47,9 +47,9 @@ HINT = "set securityContext.runAsNonRoot: true (pod level or per container) and 
 def check(ctx: CheckContext) -> Iterator[Finding]:
     assert ctx.index is not None
     for workload in ctx.index.workloads():
-        spec, spec_path = pod_spec(workload)
+        spec, spec_path = pod_spec(workload), pod_spec_path(workload)
         pod_sc = security_context(spec)
-        for path, container, _is_init in iter_containers(workload):
+        for path, container, *_ in iter_containers(workload):
             sc = security_context(container)
             name = container_name(container)
             if "runAsNonRoot" in sc:

@@ -78,7 +78,7 @@ def test_yaml_syntax_error_exits_2_with_file_and_line(make_repo, kustguard):
     root = simple_repo(make_repo, **{"base/app/configmap.yaml": CM + "  broken: [1, 2\n"})
     proc = kustguard("validate", cwd=root)
     assert proc.returncode == 2
-    assert "overlays/dev: base/app/configmap.yaml:7: YAML:" in proc.stderr
+    assert "overlays/dev: base/app/configmap.yaml:7: YAML: while parsing a flow sequence" in proc.stderr
     assert "Traceback" not in proc.stderr + proc.stdout
 
 

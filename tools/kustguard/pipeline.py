@@ -80,7 +80,7 @@ def parse_overlay(repo_root: Path, result: RenderResult, config: Config,
                        error=str(exc))
     overlay = Overlay(result.entry, result, environment)
     if result.status == "error":
-        overlay.error = f"kustomize: {result.error}"
+        overlay.error = result.error
         return overlay
     if result.status != "ok":
         return overlay

@@ -110,7 +110,7 @@ class RenderEngine:
             return RenderResult(entry, status="error", wrapper_dir=wrapper,
                                 error=f"kustomize took over {RENDER_TIMEOUT_S}s")
         if proc.returncode != 0:
-            message = _first_error_line(proc.stderr.decode("utf-8", "replace"))
+            message = "kustomize: " + _first_error_line(proc.stderr.decode("utf-8", "replace"))
             if remote:
                 return RenderResult(entry, status="remote-unreachable", wrapper_dir=wrapper,
                                     error=f"remote base unreachable ({remote[0]}): {message}")

@@ -113,9 +113,15 @@ def load_all(text: str, path: str | Path) -> Iterator[tuple[int, int, Any]]:
                 yield index, line, obj
             index += 1
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        # A parser error is noticed where the text ends or the next token
+        # starts; the construct it was inside started at the context mark,
+        # which is the line a person has to fix.
+        use_context = exc.context_mark is not None and not isinstance(exc, DuplicateKeyError)
+        mark = exc.context_mark if use_context else (exc.problem_mark or exc.context_mark)
         line = mark.line + 1 if mark else None
         problem = exc.problem or exc.context or "invalid YAML"
+        if use_context and exc.context:
+            problem = f"{exc.context}: {problem}"
         raise InputError(f"YAML: {problem}", path, line, "fix the YAML syntax") from None
     except yaml.YAMLError as exc:
         raise InputError(f"YAML: {exc}", path, None, "fix the YAML syntax") from None

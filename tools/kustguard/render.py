@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -110,7 +111,8 @@ class RenderEngine:
             return RenderResult(entry, status="error", wrapper_dir=wrapper,
                                 error=f"kustomize took over {RENDER_TIMEOUT_S}s")
         if proc.returncode != 0:
-            message = "kustomize: " + _first_error_line(proc.stderr.decode("utf-8", "replace"))
+            message = "kustomize: " + condense_error(proc.stderr.decode("utf-8", "replace"),
+                                                     self.repo_root)
             if remote:
                 return RenderResult(entry, status="remote-unreachable", wrapper_dir=wrapper,
                                     error=f"remote base unreachable ({remote[0]}): {message}")
@@ -138,12 +140,33 @@ class RenderEngine:
         return results
 
 
-def _first_error_line(stderr: str) -> str:
+_RECURSED = re.compile(r"recursed accumulation of path '([^']+)'")
+
+
+def condense_error(stderr: str, repo_root: Path) -> str:
+    """kustomize's error, shortened to the innermost folder and its cause.
+
+    kustomize nests one "accumulating resources from ..." clause per level of
+    the tree; the last folder named and the text after it are what to fix.
+    Lines an exec plugin printed before kustomize's own error are kept.
+    """
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
-    for line in lines:
-        if line.startswith("Error:"):
-            return line[len("Error:"):].strip()
-    return lines[-1] if lines else "kustomize failed with no message"
+    errors = [line[len("Error:"):].strip() for line in lines if line.startswith("Error:")]
+    plugin_lines = [line for line in lines if not line.startswith("Error:")]
+    if not errors:
+        return plugin_lines[-1] if plugin_lines else "kustomize failed with no message"
+    message = errors[0]
+    folders = _RECURSED.findall(message)
+    if folders:
+        cause = message.rsplit(f"'{folders[-1]}': ", 1)[-1]
+        try:
+            where = str(Path(folders[-1]).resolve().relative_to(repo_root))
+        except ValueError:
+            where = folders[-1]
+        message = f"{where}: {cause}"
+    if plugin_lines:
+        message += f" ({plugin_lines[-1]})"
+    return message
 
 
 def render_objects(entry_dir: Path) -> list[dict]:

@@ -1,0 +1,204 @@
+"""Build the resources a generator configuration asks for.
+
+Every file is opened (or, in shape-only mode, inspected) before anything is
+returned, so a failure leaves no half-built Secret behind. Secrets from
+`secretFrom` carry all values base64-encoded under `data`, the form
+kustomize's own secretGenerator uses, so hash suffixes and merges behave
+the same.
+
+Shape-only mode needs no key: each Secret keeps its real name, type and
+keys, every value becomes a placeholder, and the annotation
+`kustguard.io/shape-only: "true"` marks the result as unusable.
+"""
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from kustguard.errors import InputError
+from kustguard.sops import cipher, formats, paths
+from kustguard.sops.config import (FileRef, GeneratorConfig, SecretSpec, check_generator_annotations,
+                                   check_secret_key)
+from kustguard.sops.decrypt import OpenedFile, decrypt_file, inspect_file
+from kustguard.sops.envfile import parse_env
+from kustguard.sops.errors import SopsFileError
+from kustguard.sops.keys import KeyRing
+from kustguard.sops.tree import Branch
+from kustguard.sops.values import Comment, Timestamp, bytes_to_str
+
+SHAPE_ONLY_ANNOTATION = "kustguard.io/shape-only"
+PLACEHOLDER = "kustguard-shape-only"
+PLACEHOLDER_DATA = base64.b64encode(PLACEHOLDER.encode()).decode()
+_PLACEHOLDER_BY_TYPE: dict[str, Any] = {
+    "str": PLACEHOLDER, "bytes": PLACEHOLDER, "comment": PLACEHOLDER,
+    "int": 0, "float": 0.0, "bool": False, "time": "1970-01-01T00:00:00Z",
+}
+
+
+class _Encrypted:
+    """Stands for an encrypted leaf in shape-only mode."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+
+
+def _python(value: Any, shape_only: bool) -> Any:
+    if isinstance(value, Branch):
+        return {item.key: _python(item.value, shape_only)
+                for item in value if isinstance(item.key, str)}
+    if isinstance(value, list):
+        return [_python(v, shape_only) for v in value if not isinstance(v, Comment)]
+    if isinstance(value, Timestamp):
+        return value.rfc3339nano()
+    if isinstance(value, bytes):
+        return bytes_to_str(value)
+    if shape_only and isinstance(value, str) and cipher.looks_encrypted(value):
+        return _Encrypted(cipher.parse(value).kind)
+    return value
+
+
+def _fill_placeholders(value: Any, in_secret_data: bool = False) -> Any:
+    if isinstance(value, dict):
+        return {k: _fill_placeholders(v, in_secret_data) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fill_placeholders(v, in_secret_data) for v in value]
+    if isinstance(value, _Encrypted):
+        return PLACEHOLDER_DATA if in_secret_data else _PLACEHOLDER_BY_TYPE[value.kind]
+    return value
+
+
+class Generator:
+    def __init__(self, root: Path, shape_only: bool, keyring: Callable[[], KeyRing],
+                 allow_outside: bool = False) -> None:
+        self.root = root
+        self.shape_only = shape_only
+        self._keyring_factory = keyring
+        self._keyring: KeyRing | None = None
+        self.allow_outside = allow_outside
+
+    def _open(self, reference: str, source: str) -> OpenedFile:
+        real = paths.resolve(self.root, reference, source, self.allow_outside)
+        if self.shape_only:
+            return inspect_file(real, reference)
+        if self._keyring is None:
+            self._keyring = self._keyring_factory()
+        return decrypt_file(real, reference, self._keyring)
+
+    # -- whole manifests
+    def manifests(self, reference: str, source: str) -> list[dict[str, Any]]:
+        opened = self._open(reference, source)
+        if opened.format not in (formats.YAML, formats.JSON):
+            raise InputError(f"{reference}: files entries must be YAML or JSON manifests; "
+                             "use secretFrom for other files", source)
+        resources = []
+        for index, branch in enumerate(opened.branches):
+            if not branch:
+                continue
+            doc = _python(branch, self.shape_only)
+            where = f"{reference} (document {index + 1})"
+            _check_identity(doc, where, self.shape_only)
+            if self.shape_only:
+                is_secret = doc.get("kind") == "Secret" and doc.get("apiVersion") == "v1"
+                doc = {k: _fill_placeholders(v, in_secret_data=is_secret and k == "data")
+                       for k, v in doc.items()}
+                _mark_shape_only(doc)
+            annotations = doc.get("metadata", {}).get("annotations") or {}
+            if isinstance(annotations, dict):
+                check_generator_annotations({k: v for k, v in annotations.items()
+                                             if isinstance(v, str)}, where, source)
+            resources.append(doc)
+        return resources
+
+    # -- Secrets from files
+    def secret(self, spec: SecretSpec, source: str) -> dict[str, Any]:
+        data: dict[str, str] = {}
+
+        def add(key: str, value: bytes | None) -> None:
+            if key in data:
+                raise InputError(f"Secret {spec.name!r} would hold key {key!r} twice", source)
+            data[key] = PLACEHOLDER_DATA if value is None else base64.b64encode(value).decode()
+
+        for ref in spec.files + spec.binary_files:
+            key = self._key_for(ref, spec, source)
+            opened = self._open(ref.path, source)
+            add(key, None if self.shape_only else opened.plaintext())
+        for reference in spec.envs:
+            opened = self._open(reference, source)
+            if self.shape_only:
+                for key in _env_keys_without_key(opened, reference, source):
+                    add(key, None)
+            else:
+                parsed = parse_env(bytes_to_str(opened.plaintext()), reference)
+                for key, value in parsed.items():
+                    add(key, value.encode("utf-8", "surrogateescape"))
+        metadata: dict[str, Any] = {"name": spec.name}
+        if spec.namespace:
+            metadata["namespace"] = spec.namespace
+        if spec.labels:
+            metadata["labels"] = dict(spec.labels)
+        if spec.annotations:
+            metadata["annotations"] = dict(spec.annotations)
+        secret = {"apiVersion": "v1", "kind": "Secret", "metadata": metadata,
+                  "type": spec.type, "data": data}
+        if self.shape_only:
+            _mark_shape_only(secret)
+        return secret
+
+    def _key_for(self, ref: FileRef, spec: SecretSpec, source: str) -> str:
+        key = ref.key or Path(ref.path).name
+        check_secret_key(key, f"secretFrom {spec.name!r}", source)
+        return key
+
+    def run(self, config: GeneratorConfig, source: str) -> list[dict[str, Any]]:
+        resources: list[dict[str, Any]] = []
+        for reference in config.files:
+            resources.extend(self.manifests(reference, source))
+        for spec in config.secrets:
+            resources.append(self.secret(spec, source))
+        return resources
+
+
+def _env_keys_without_key(opened: OpenedFile, reference: str, source: str) -> list[str]:
+    if opened.format != formats.DOTENV:
+        raise InputError(f"{reference}: shape-only mode reads variable names from .env files "
+                         "only; give the encrypted dotenv file a .env name", source)
+    keys = []
+    for item in opened.branches[0]:
+        if isinstance(item.key, str):
+            key = item.key.strip()
+            if key.startswith("export "):
+                key = key[len("export "):].strip()
+            check_secret_key(key, reference, source)
+            keys.append(key)
+    return keys
+
+
+def _check_identity(doc: Any, where: str, shape_only: bool) -> None:
+    if not isinstance(doc, dict):
+        raise SopsFileError("a manifest must be a mapping", where)
+    metadata = doc.get("metadata")
+    name = metadata.get("name") if isinstance(metadata, dict) else None
+    fields = {"apiVersion": doc.get("apiVersion"), "kind": doc.get("kind"),
+              "metadata.name": name}
+    for field_name, value in fields.items():
+        if isinstance(value, _Encrypted):
+            raise SopsFileError(
+                f"{field_name} is encrypted, so shape-only mode cannot tell what this is",
+                where, hint="encrypt only data and stringData: sops --encrypted-regex "
+                            "'^(data|stringData)$'")
+        if not isinstance(value, str) or not value:
+            raise SopsFileError(f"the manifest has no {field_name}", where)
+    if shape_only and isinstance(doc.get("type"), _Encrypted):
+        raise SopsFileError("type is encrypted, so shape-only mode cannot report it", where,
+                            hint="encrypt only data and stringData: sops --encrypted-regex "
+                                 "'^(data|stringData)$'")
+
+
+def _mark_shape_only(resource: dict[str, Any]) -> None:
+    metadata = resource.setdefault("metadata", {})
+    annotations = metadata.get("annotations")
+    if not isinstance(annotations, dict):
+        annotations = {}
+    metadata["annotations"] = {**annotations, SHAPE_ONLY_ANNOTATION: "true"}

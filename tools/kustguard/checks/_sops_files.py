@@ -146,7 +146,7 @@ def text_line(text: str, needle: str) -> int:
 def naming(finding: Finding, obj: Any) -> Finding:
     """A repo-scope finding naming the source object it is about (kind, the
     namespace written in the file or '', name)."""
-    if not isinstance(obj, dict):
+    if not isinstance(obj, dict) or not obj.get("kind"):
         return finding
     meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
     return dataclasses.replace(finding, object=ObjectRef(

@@ -178,8 +178,10 @@ def test_pod_references_resolve(rendered, env):
                 ref = (e.get("valueFrom") or {})
                 for kind, key in (("Secret", "secretKeyRef"), ("ConfigMap", "configMapKeyRef")):
                     if key in ref:
-                        obj = objs.get(kind, ref[key]["name"], ns)
-                        assert ref[key]["key"] in (obj.get("data") or {}), (w["metadata"]["name"], e)
+                        name = ref[key]["name"]
+                        keys = (objs.secret_keys(ns, name) if kind == "Secret"
+                                else set(objs.get(kind, name, ns).get("data") or {}))
+                        assert ref[key]["key"] in keys, (w["metadata"]["name"], e)
             for src in c.get("envFrom") or []:
                 if "secretRef" in src:
                     objs.get("Secret", src["secretRef"]["name"], ns)

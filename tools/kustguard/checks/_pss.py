@@ -236,15 +236,16 @@ def evaluate(metadata: dict[str, Any], spec: dict[str, Any], policy: Policy, *,
             if value and value != "runtime/default" and not value.startswith("localhost/"):
                 add(Violation("AppArmor", f"annotation {key}", f"sets profile {value!r}",
                               metadata_path + ("annotations", key)))
-    apparmor = [("pod", pod_sc, psc_path)] + [(_cname(c), _sc(c), p + ("securityContext",))
-                                              for p, c in containers]
-    for subject, sc, sc_path in apparmor:
+    # (subject, securityContext, its path) for the pod and every container
+    contexts = [("pod", pod_sc, psc_path)] + [
+        (_cname(c), _sc(c), p + ("securityContext",)) for p, c in containers]
+    for subject, sc, sc_path in contexts:
         kind = _get(sc, "appArmorProfile", "type")
         if kind is not None and kind not in ("RuntimeDefault", "Localhost"):
             add(Violation("AppArmor", subject, f"sets appArmorProfile.type {kind!r}",
                           sc_path + ("appArmorProfile", "type")))
 
-    for subject, sc, sc_path in apparmor:
+    for subject, sc, sc_path in contexts:
         opts = sc.get("seLinuxOptions")
         if not isinstance(opts, dict):
             continue
@@ -270,7 +271,7 @@ def evaluate(metadata: dict[str, Any], spec: dict[str, Any], policy: Policy, *,
                 add(Violation("Seccomp", f"annotation {key}", "is unconfined",
                               metadata_path + ("annotations", key)))
     elif not restricted:  # restricted's Seccomp control replaces this one
-        for subject, sc, sc_path in apparmor:
+        for subject, sc, sc_path in contexts:
             if _get(sc, "seccompProfile", "type") == "Unconfined":
                 add(Violation("Seccomp", subject, "sets seccompProfile.type 'Unconfined'",
                               sc_path + ("seccompProfile", "type")))
@@ -322,7 +323,7 @@ def evaluate(metadata: dict[str, Any], spec: dict[str, Any], policy: Policy, *,
                           _deepest(c, path, "runAsNonRoot")))
 
     if v >= (1, 23):
-        for subject, sc, sc_path in apparmor:
+        for subject, sc, sc_path in contexts:
             if sc.get("runAsUser") == 0:
                 add(Violation("Running as Non-root user", subject, "sets runAsUser: 0",
                               sc_path + ("runAsUser",)))

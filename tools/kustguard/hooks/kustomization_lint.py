@@ -156,10 +156,11 @@ def _unpinned_charts(doc: dict, lines: dict, display: str) -> Iterator[Problem]:
     charts = doc.get("helmCharts")
     if not isinstance(charts, list):
         return
-    nodes = lines["helmCharts"][1].value if isinstance(lines["helmCharts"][1], yaml.SequenceNode) else []
+    field_line, node = lines.get("helmCharts", (0, None))
+    nodes = node.value if isinstance(node, yaml.SequenceNode) else []
     for i, chart in enumerate(charts):
         if isinstance(chart, dict) and chart.get("repo") and not chart.get("version"):
-            line = nodes[i].start_mark.line + 1 if i < len(nodes) else lines["helmCharts"][0]
+            line = nodes[i].start_mark.line + 1 if i < len(nodes) else field_line
             yield Problem(display, line,
                           f"helm chart {chart.get('name', '?')!r} from {chart['repo']} has no version",
                           "set version: to the chart release to render")

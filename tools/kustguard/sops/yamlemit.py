@@ -19,7 +19,7 @@ from kustguard.sops.values import Comment, Timestamp, go_format_float_g, str_to_
 from kustguard.sops.yamlscalars import plain_is_string
 
 BEST_INDENT = 4
-BEST_WIDTH = 80
+BEST_WIDTH = 2**31 - 1  # sops's encoder never folds long lines
 
 PLAIN, SINGLE, DOUBLE, LITERAL = "plain", "single", "double", "literal"
 BREAKS = "\r\n\x85\u2028\u2029"
@@ -610,6 +610,7 @@ class _Emitter:
     def _block_seq_item(self, event: Event) -> None:
         if event.kind == "seq_end":
             self.pop_indent()
+            self.process_foot_comment()
             self.pop_state()
             return
         self.process_head_comment()
@@ -629,9 +630,9 @@ class _Emitter:
     def _block_map_key(self, event: Event) -> None:
         self.process_head_comment()
         if event.kind == "map_end":
-            # A mapping's foot comment is written at its own indentation.
-            self.process_foot_comment()
+            # A collection's foot comment goes out at its parent's indentation.
             self.pop_indent()
+            self.process_foot_comment()
             self.pop_state()
             return
         self.write_indent()

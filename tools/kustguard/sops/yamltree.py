@@ -51,6 +51,8 @@ class _Container:
     end_line: float
     child_col: int
     entry_lines: list[int] = field(default_factory=list)
+    entry_cols: list[int] = field(default_factory=list)
+    is_list: bool = False
     children: list[_Container] = field(default_factory=list)
     comments: list[tuple[int, str]] = field(default_factory=list)
 
@@ -149,11 +151,54 @@ def _comment_lines(text: str, excluded: list[tuple[int, int]]) -> list[tuple[int
     return found
 
 
-def _place(container: _Container, line: int, column: int) -> _Container:
+def _last_container(container: _Container, line: int) -> _Container:
+    """The deepest block collection holding the content just above `line`."""
+    before = [i for i, entry in enumerate(container.entry_lines) if entry < line]
+    if not before:
+        return container
+    last_line = container.entry_lines[before[-1]]
     for child in container.children:
-        if child.after_line < line < child.end_line and column >= child.child_col:
-            return _place(child, line, column)
+        if child.after_line == last_line and child.entry_lines and child.entry_lines[0] < line:
+            return _last_container(child, line)
     return container
+
+
+def _first_container_at(container: _Container, line: int) -> _Container | None:
+    """The outermost block collection with an entry starting on `line`."""
+    if line in container.entry_lines:
+        return container
+    for child in container.children:
+        found = _first_container_at(child, line)
+        if found is not None:
+            return found
+    return None
+
+
+def _place(root: _Container, tokens: list[tuple[int, int]], line: int,
+           column: int) -> _Container:
+    """Attach a comment as go-yaml v3 does.
+
+    A comment indented deeper than the token that follows it is a foot
+    comment of the innermost collection above it; otherwise it is a head
+    comment of that following entry.
+    """
+    following = next(((l, c) for l, c in tokens if l > line), None)
+    if following is None or following[0] >= root.end_line:
+        next_column = 0
+        owner = None
+    else:
+        next_column = following[1]
+        owner = _first_container_at(root, following[0])
+    if column > next_column or owner is None:
+        return _last_container(root, line)
+    return owner
+
+
+def _entry_tokens(container: _Container, out: list[tuple[int, int]]) -> None:
+    out.extend((line, container.child_col) if container.is_list else (line, col)
+               for line, col in zip(container.entry_lines, container.entry_cols))
+    for child in container.children:
+        _entry_tokens(child, out)
 
 
 def _merge_comments(container: _Container) -> None:
@@ -206,25 +251,31 @@ def load_documents(text: str, path: str) -> list[Branch]:
         previous_end = node.end_mark.line
     if roots:
         roots[-1].end_line = float("inf")
+    tokens: list[tuple[int, int]] = []
+    for root in roots:
+        _entry_tokens(root, tokens)
+    tokens.sort()
     for line, column, comment in _comment_lines(text, builder.scalar_spans):
         owner = next((root for root in roots if line < root.end_line), None)
         if owner is not None:
-            _place(owner, line, column).comments.append((line, comment))
+            _place(owner, tokens, line, column).comments.append((line, comment))
     for root in roots:
         _merge_comments(root)
     return branches
 
 
 def _link_entries(node: yaml.Node, value: Any, info: _Container) -> None:
-    """Record entry lines of `info` and containers for its block children."""
+    """Record entry positions of `info` and containers for its block children."""
     if isinstance(node, yaml.MappingNode):
-        pairs = [(key.start_mark.line, child) for key, child in node.value]
+        pairs = [(key.start_mark.line, key.start_mark.column, child) for key, child in node.value]
         values = [item.value for item in value]
     else:
-        pairs = [(child.start_mark.line, child) for child in node.value]
+        info.is_list = True
+        pairs = [(child.start_mark.line, child.start_mark.column, child) for child in node.value]
         values = list(value)
-    info.entry_lines = [line for line, _ in pairs]
-    for (line, child_node), child in zip(pairs, values):
+    info.entry_lines = [line for line, _, _ in pairs]
+    info.entry_cols = [col for _, col, _ in pairs]
+    for (line, _, child_node), child in zip(pairs, values):
         if isinstance(child_node, (yaml.MappingNode, yaml.SequenceNode)) \
                 and isinstance(child, (Branch, list)) and child_node.flow_style is not True:
             sub = _Container(child, line, child_node.end_mark.line, child_node.start_mark.column)

@@ -170,5 +170,14 @@ class Atoms:
         self._cache[ipset] = mask
         return mask
 
+    def overlapping(self, ipset: IPSet) -> int:
+        """The atoms holding at least one address of ipset (any ipset)."""
+        mask = 0
+        for lo, hi in ipset.intervals:
+            first = bisect.bisect_right(self.starts, lo) - 1
+            last = bisect.bisect_right(self.starts, hi)  # one past the atom holding hi
+            mask |= ((1 << (last - first)) - 1) << first
+        return mask
+
     def ipset(self, mask: int) -> IPSet:
         return IPSet((self.starts[i], self.starts[i + 1] - 1) for i in members(mask))

@@ -1,0 +1,64 @@
+"""Every reachability intent of the environment holds.
+
+Intents in `overlays/<env>/environment.yaml` state what must be reachable
+or not (format in docs/netpol.md). Each is checked against the overlay's
+computed reachability; a violation names the policy rules that let the
+traffic through, or the side that refuses it and the policies isolating
+it. A malformed intent stops the run (exit 2).
+
+Passing::
+
+    intents:
+      - name: only todo reaches mysql
+        to: {namespace: todo, pods: {app: mysql}}
+        port: 3306
+        only-from: [{namespace: todo, pods: {app: todo}}]
+    # with policies that admit only app=todo to mysql on 3306
+
+Failing::
+
+    # the same intent, while todo/default-deny is the only policy and
+    # another policy admits every pod of the namespace to mysql
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+from kustguard.checks import CheckContext
+from kustguard.findings import Finding, Severity
+from kustguard.netpol.engine import reachability_of
+from kustguard.netpol.intents import evaluate, parse_intents
+
+ID = "netpol-intent"
+SEVERITY = Severity.ERROR
+FAMILY = "network"
+# Beyond this many offending pairs per intent, the rest are counted, not listed.
+MAX_PER_INTENT = 5
+
+
+def check(ctx: CheckContext) -> Iterator[Finding]:
+    assert ctx.index is not None
+    env = ctx.environment
+    if env is None or not env.intents:
+        return
+    intents = parse_intents(env.intents, env.path)
+    reach = reachability_of(ctx.index)
+    file = ""
+    if env.path is not None:
+        try:
+            file = os.path.relpath(env.path, ctx.repo_root)
+        except ValueError:
+            file = str(env.path)
+    for intent in intents:
+        violations = evaluate(intent, reach)
+        shown = violations[:MAX_PER_INTENT]
+        for i, violation in enumerate(shown):
+            message = f"intent {intent.name!r}: {violation.message}"
+            if i == len(shown) - 1 and len(violations) > len(shown):
+                message += f" (and {len(violations) - len(shown)} more)"
+            yield ctx.report(
+                None, message, file=file, line=intent.line,
+                hint="change the policies named above, or the intent if it is out of date",
+                extra={"intent": intent.name},
+            )

@@ -131,7 +131,7 @@ def test_unresolved_hosts_and_ports_fail(run_check):
 @pytest.mark.parametrize("name,expected", [
     ("DB_HOST", True), ("RDS_HOSTNAME", True), ("REDIS_ADDR", True), ("API_URL", True),
     ("HAZELCAST_SERVICE_DNS", True), ("BACKEND_SERVICE", True), ("KAFKA_SERVERS", True),
-    ("OTEL_SERVICE_NAME", False), ("DB_PORT", False), ("SERVICE_ACCOUNT", False), ("LOG_LEVEL", False),
+    ("OTEL_SERVICE_NAME", False), ("HOSTNAME", False), ("SERVICE", False), ("DB_PORT", False), ("SERVICE_ACCOUNT", False), ("LOG_LEVEL", False),
 ])
 def test_address_variable_names(name, expected):
     assert address_var(name) is expected

@@ -96,8 +96,8 @@ def _words(name: str) -> list[str]:
 
 def address_var(name: str) -> bool:
     words = _words(name)
-    if not words or words[-1] in NOT_ADDRESS_SUFFIXES:
-        return False
+    if len(words) < 2 or words[-1] in NOT_ADDRESS_SUFFIXES:
+        return False  # a bare HOSTNAME/SERVICE is the pod's own, not a peer's
     return words[-1] in ADDRESS_SUFFIXES or "SERVICE" in words[:-1] or words[-1] == "SERVICE"
 
 

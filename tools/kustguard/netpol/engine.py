@@ -190,6 +190,14 @@ class Reachability:
                 for src in members(mask & ~(1 << dst)):
                     yield src, dst, ports
 
+    def replica_connections(self) -> Iterator[tuple[int, PortSet]]:
+        """(group, ports) for every pod group whose replicas may reach each other."""
+        for g in self.model.groups:
+            if not g.well_known:
+                ports = self.allowed(g.index, g.index)
+                if ports:
+                    yield g.index, ports
+
     def world_connections(self) -> Iterator[tuple[str, int, IPSet, PortSet]]:
         """('in', dst, addresses, ports) and ('out', src, addresses, ports)."""
         for g in self.model.groups:

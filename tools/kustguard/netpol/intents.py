@@ -24,7 +24,8 @@ external addresses; a CIDR or a list) or workloads: any of `namespace`,
 intent is about every port (of the protocol, if one is given).
 
 Kinds (exactly one per intent):
-- `expect: allow`: every `from` may reach every `to` on every listed port;
+- `expect: allow`: every `from` may reach every `to` on every listed port
+  (a workload on both ends: its replicas reach each other);
 - `expect: deny`: none of them may, on any listed port;
 - `only-from: [...]`: no workload of the overlay and no external address
   outside the list may reach `to` on a listed port (a workload reaching
@@ -277,7 +278,8 @@ def _pairwise(intent: Intent, reach: Reachability, targets: int) -> list[Violati
     elif dst_spec.external:
         pairs = [(s, dst_spec.addresses) for s in members(sources)]
     else:
-        pairs = [(s, d) for s in members(sources) for d in members(targets) if s != d]
+        # A workload named on both ends counts: its replicas talk to each other.
+        pairs = [(s, d) for s in members(sources) for d in members(targets)]
     out = []
     for src, dst in pairs:
         if intent.kind == "allow":

@@ -41,7 +41,7 @@ REGISTRY=${REGISTRY:-127.0.0.1:30500}
 AGE_KEY_FILE=${AGE_KEY_FILE:-keys/demo.agekey}
 REVISION=${REVISION:-HEAD}
 IMAGE_TAG=${IMAGE_TAG:-$(git rev-parse --short=12 HEAD 2>/dev/null || echo dev)}
-# shellcheck source=../tools/versions.env
+# shellcheck source=/dev/null
 source tools/versions.env
 
 # origin's URL, in the https form Argo CD can read without an SSH key.

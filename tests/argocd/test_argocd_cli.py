@@ -38,7 +38,7 @@ def test_register_adds_the_group_to_any_parser():
     for command in ("status", "sync", "wait", "diff", "rollback", "terminate"):
         args = parser.parse_args(["argocd", command, "web", *(["1"] if command == "rollback"
                                                              else [])])
-        assert callable(args.func)
+        assert callable(args.handler)
 
 
 def test_status_table_and_json(fake, monkeypatch, token):

@@ -72,7 +72,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     p = sub.add_parser("status", parents=[common], help="sync and health of apps")
     p.add_argument("apps", nargs="+", metavar="APP")
     p.add_argument("--refresh", choices=REFRESH_MODES, help="re-read git before answering")
-    p.set_defaults(func=cmd_status)
+    p.set_defaults(handler=cmd_status)
 
     p = sub.add_parser("sync", parents=[common], help="start a sync (optionally wait)")
     p.add_argument("app", metavar="APP")
@@ -90,17 +90,17 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--retry-backoff", default="5s", metavar="DURATION")
     p.add_argument("--retry-backoff-max", default="3m", metavar="DURATION")
     _wait_flags(p, optional=True)
-    p.set_defaults(func=cmd_sync)
+    p.set_defaults(handler=cmd_sync)
 
     p = sub.add_parser("wait", parents=[common], help="wait until Synced and Healthy")
     p.add_argument("app", metavar="APP")
     _wait_flags(p, optional=False)
-    p.set_defaults(func=cmd_wait)
+    p.set_defaults(handler=cmd_wait)
 
     p = sub.add_parser("diff", parents=[common], help="live state vs git")
     p.add_argument("app", metavar="APP")
     p.add_argument("--refresh", choices=REFRESH_MODES, help="re-read git first")
-    p.set_defaults(func=cmd_diff)
+    p.set_defaults(handler=cmd_diff)
 
     p = sub.add_parser("rollback", parents=[common], help="sync back to a history entry")
     p.add_argument("app", metavar="APP")
@@ -108,11 +108,11 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--prune", action="store_true")
     p.add_argument("--dry-run", action="store_true")
     _wait_flags(p, optional=True)
-    p.set_defaults(func=cmd_rollback)
+    p.set_defaults(handler=cmd_rollback)
 
     p = sub.add_parser("terminate", parents=[common], help="stop the running operation")
     p.add_argument("app", metavar="APP")
-    p.set_defaults(func=cmd_terminate)
+    p.set_defaults(handler=cmd_terminate)
     return parser
 
 
@@ -296,7 +296,7 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None,
         return int(exc.code or 0)
     args.stdout, args.stderr = stdout, stderr
     try:
-        return args.func(args)
+        return args.handler(args)
     except InputError as exc:
         print(f"kustguard argocd: {exc}", file=stderr or sys.stderr)
         return EXIT_USAGE

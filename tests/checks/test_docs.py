@@ -1,5 +1,6 @@
 """Gates over the whole registry: docs/checks.md is current, and every check
-has a documented passing and failing example and its own test file."""
+has a documented passing and failing example and its own test file
+(kube-linter's "every check has a test")."""
 from pathlib import Path
 
 import pytest
@@ -31,8 +32,15 @@ def test_check_documents_a_passing_and_a_failing_example(info):
 
 @pytest.mark.parametrize("info", CHECKS, ids=[c.id for c in CHECKS])
 def test_check_has_its_own_test_file(info):
-    test_file = REPO / "tests" / "checks" / f"test_{module_name(info)}.py"
-    assert test_file.is_file(), f"{info.id}: no tests/checks/{test_file.name}"
+    """tests/checks/test_<module>.py, or test_<module>.py in a feature's own test
+    folder (tests/netpol/, ...); either way it must run the check by its id."""
+    name = f"test_{module_name(info)}.py"
+    candidates = [REPO / "tests" / "checks" / name, *sorted((REPO / "tests").glob(f"*/{name}"))]
+    found = [p for p in candidates if p.is_file()]
+    assert found, f"{info.id}: no tests/checks/{name}"
+    quoted = (f'"{info.id}"', f"'{info.id}'")
+    assert any(q in p.read_text(encoding="utf-8") for p in found for q in quoted), \
+        f"{info.id}: {found[0].relative_to(REPO)} never names the check id"
 
 
 @pytest.mark.parametrize("info", CHECKS, ids=[c.id for c in CHECKS])

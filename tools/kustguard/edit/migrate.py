@@ -181,8 +181,9 @@ def _labels_items(text: str, pair: Pair, nl: str, display: str) -> list[Item]:
         return [Item(flow="{includeSelectors: true, pairs: " + src + "}")]
     body_start = ye.line_after(text, pair.key.start)
     body = text[body_start:ye.last_line_after(text, value)]
-    col = ye.column(text, value.start)
-    head = f"{' ' * col}- includeSelectors: true{nl}{' ' * (col + 2)}pairs:{nl}"
+    col = ye.block_column(text, value)
+    anchor = f" &{value.anchor}" if value.anchor else ""
+    head = f"{' ' * col}- includeSelectors: true{nl}{' ' * (col + 2)}pairs:{anchor}{nl}"
     return [Item(block=head + ye.shift_lines(body, 4), dash_col=col)]
 
 
@@ -307,7 +308,9 @@ def migrate_once(text: str, migration: Migration, display: str) -> str:
     if _is_flow_value(value):
         splices += _flow_host(text, pair, source, host_items, before, after, nl)
     else:
-        col = ye.column(text, value.start)
+        if isinstance(value, Mapping) and value.anchor:  # it moves to the item's pairs:
+            splices.append(ye.Splice(pair.key.end + 1, value.start + 1 + len(value.anchor), ""))
+        col = ye.block_column(text, value)
         region = (ye.line_after(text, pair.key.start), ye.last_line_after(text, value))
         new = "".join(i.as_block(col, nl) for i in before + host_items + after)
         if new != text[region[0]:region[1]]:

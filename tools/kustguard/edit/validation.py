@@ -2,12 +2,15 @@
 points with and without it, and report the findings the edit would add.
 
 Findings the repository already has are not the edit's fault and do not
-block it; a finding is new when no finding before the edit has the same
-check, overlay, object, field and message. Only new findings at or above the
-repository's `fail-on` severity refuse the edit.
+block it. Findings are matched by check, overlay, object and field (the
+message too when there is no field), counted: a finding is new when the
+edit raises the count of its kind. Messages are not compared when a field
+is known, since they often quote the image being changed. Only new findings
+at or above the repository's `fail-on` severity refuse the edit.
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +25,20 @@ from kustguard.render import RenderEngine
 
 def _key(finding: Finding) -> tuple:
     return (finding.check_id, finding.overlay, str(finding.object or ""), finding.field,
-            finding.message)
+            "" if finding.field else finding.message)
+
+
+def added(before: list[Finding], after: list[Finding]) -> list[Finding]:
+    """The findings of `after` that `before` does not account for."""
+    budget = Counter(_key(f) for f in before)
+    out = []
+    for finding in after:
+        key = _key(finding)
+        if budget[key] > 0:
+            budget[key] -= 1
+        else:
+            out.append(finding)
+    return out
 
 
 @dataclass
@@ -67,9 +83,8 @@ def validate(repo_root: Path, new_content: dict[Path, bytes]) -> Verdict:
         verdict.new_findings.append(Finding("render", Severity.ERROR,
                                             f"does not render after the edit: {error}",
                                             overlay=name))
-    known = {_key(f) for f in before.findings}
-    verdict.new_findings += [f for f in after.findings
-                             if _key(f) not in known and f.severity >= config.fail_on]
+    verdict.new_findings += [f for f in added(before.findings, after.findings)
+                             if f.severity >= config.fail_on]
     return verdict
 
 

@@ -217,6 +217,14 @@ def dash_of(text: str, item: Node) -> int:
     return i
 
 
+def block_column(text: str, node: Mapping | Sequence) -> int:
+    """Column of a non-empty block collection's keys (mapping) or dashes (sequence);
+    its start may be an &anchor on the line above."""
+    if isinstance(node, Mapping):
+        return column(text, node.items[0].key.start)
+    return column(text, dash_of(text, node.items[0]))
+
+
 def newline_of(text: str) -> str:
     return "\r\n" if "\r\n" in text else "\n"
 

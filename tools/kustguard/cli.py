@@ -11,9 +11,21 @@ from pathlib import Path
 from kustguard import __version__
 from kustguard.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, InputError
 
-# Command groups contributed by feature packages: each has cli.register(subparsers).
-FEATURE_CLIS = ("kustguard.sops.cli", "kustguard.argocd.cli", "kustguard.netpol.cli")
+# Commands contributed by feature packages (each module has register(subparsers)),
+# by the command names they add. A run imports only the module of the command
+# it runs: the Argo CD client's or the plugin's imports cost a validate nothing.
+FEATURE_CLIS = {
+    "sops": "kustguard.sops.cli",
+    "argocd": "kustguard.argocd.cli",
+    "explain": "kustguard.netpol.cli",
+    "hooks": "kustguard.hooks.cli",
+    "promote": "kustguard.edit.cli",
+    "fix": "kustguard.edit.cli",
+}
 TEXT_FORMATS = ("text", "json")
+# Listed here so parsing arguments imports no formatter; a test keeps this in
+# step with report.FORMATS.
+REPORT_FORMATS = TEXT_FORMATS + ("sarif", "junit", "github")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -21,22 +33,28 @@ class _Parser(argparse.ArgumentParser):
         raise InputError(f"{self.prog}: {message}", hint=f"see '{self.prog} --help'")
 
 
-def _report_formats() -> list[str]:
-    try:
-        from kustguard.report import FORMATS
-    except ImportError:
-        return list(TEXT_FORMATS)
-    return list(TEXT_FORMATS) + sorted(FORMATS)
+def _feature_modules(argv: list[str] | None) -> list[str]:
+    """The feature modules this command line needs: its command's, or all
+    of them when there is no command yet (help, errors)."""
+    words = [a for a in (argv if argv is not None else sys.argv[1:]) if not a.startswith("-")]
+    if words and words[0] in FEATURE_CLIS:
+        return [FEATURE_CLIS[words[0]]]
+    if words and words[0] in CORE_COMMANDS:
+        return []
+    return list(dict.fromkeys(FEATURE_CLIS.values()))
 
 
-def build_parser() -> argparse.ArgumentParser:
+CORE_COMMANDS = ("validate", "render", "schemas", "checks")
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     parser = _Parser(prog="kustguard", description=__doc__)
     parser.add_argument("--version", action="version", version=f"kustguard {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     v = sub.add_parser("validate", help="render every overlay and run every check")
     v.add_argument("paths", nargs="*", help="entry-point folders (default: overlays/* and argocd/*)")
-    v.add_argument("--format", default="text", choices=_report_formats())
+    v.add_argument("--format", default="text", choices=REPORT_FORMATS)
     v.add_argument("--fail-on", choices=["info", "warning", "error"],
                    help="lowest severity that fails the run (default: from settings)")
     v.add_argument("--schema-backend", choices=["python", "kubeconform"])
@@ -59,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("checks", help="list every check with its id, severity and summary")
     c.set_defaults(handler=cmd_checks)
 
-    for module_name in FEATURE_CLIS:
+    for module_name in _feature_modules(argv):
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:
@@ -175,7 +193,7 @@ def cmd_checks(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser(argv).parse_args(argv)
         return int(args.handler(args))
     except InputError as exc:
         print(f"kustguard: {exc}", file=sys.stderr)

@@ -19,6 +19,8 @@ from kustguard.errors import InputError
 from kustguard.findings import ObjectRef
 
 ORIGIN_ANNOTATION = "config.kubernetes.io/origin"
+# libyaml composes nodes with their marks too, an order of magnitude faster.
+_ComposeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # Kinds that live outside namespaces. CRDs declared in the same stream add
 # their own cluster-scoped kinds at index time.
@@ -122,7 +124,8 @@ class SourceMaps:
         if source not in self._docs:
             try:
                 text = (self.repo_root / source).read_text(encoding="utf-8")
-                self._docs[source] = [n for n in yaml.compose_all(text) if n is not None]
+                self._docs[source] = [n for n in yaml.compose_all(text, Loader=_ComposeLoader)
+                                      if n is not None]
             except (OSError, UnicodeDecodeError, yaml.YAMLError):
                 self._docs[source] = []
         return self._docs[source]

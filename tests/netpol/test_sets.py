@@ -1,6 +1,9 @@
 """Port sets, port maps and address sets: the engine's building blocks."""
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from kustguard.netpol.bitsets import mask_of, members
 from kustguard.netpol.ipblocks import WORLD, Atoms, IPSet
 from kustguard.netpol.ports import ALL_PORTS, PortMap, PortSet
@@ -52,3 +55,24 @@ def test_atoms_cut_the_line_at_every_edge():
     assert atoms.ipset(atoms.mask(IPSet.parse("10.0.0.0/8"))) == IPSet.parse("10.0.0.0/8")
     assert atoms.ipset(atoms.overlapping(IPSet.parse("10.1.2.0/24"))) == IPSet.parse("10.1.0.0/16")
     assert atoms.overlapping(IPSet.parse("192.0.2.1/32")) == 1 << 4
+
+
+def _slots(draw_ranges):
+    """Disjoint sorted slots from a sorted list of cut points and masks."""
+    cuts, masks = draw_ranges
+    cuts = sorted(set(cuts))
+    return [(lo, hi - 1, m) for (lo, hi), m in zip(zip(cuts, cuts[1:]), masks) if m]
+
+
+slots_st = st.tuples(st.lists(st.integers(1, 60), min_size=2, max_size=40),
+                     st.lists(st.integers(0, 7), min_size=40, max_size=40)).map(_slots)
+
+
+@given(slots_st, slots_st)
+def test_intersection_is_the_same_for_short_and_long_lists(a, b):
+    got = PortMap({"TCP": a}).intersect(PortMap({"TCP": b}))
+    for port in range(1, 61):
+        want = (next((m for lo, hi, m in a if lo <= port <= hi), 0)
+                & next((m for lo, hi, m in b if lo <= port <= hi), 0))
+        have = next((m for lo, hi, m in got.slots.get("TCP", []) if lo <= port <= hi), 0)
+        assert have == want, port

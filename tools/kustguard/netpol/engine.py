@@ -50,9 +50,13 @@ from kustguard.netpol.model import BoundRule, NetworkModel, model_of
 from kustguard.netpol.policies import EGRESS, INGRESS
 from kustguard.netpol.ports import ALL_PORTS, PortMap, PortSet
 
+# Egress peer sets larger than this are handled by destination classes
+# rather than spread over each destination.
+SPREAD_LIMIT = 64
+
 
 class Reachability:
-    def __init__(self, model: NetworkModel) -> None:
+    def __init__(self, model: NetworkModel, spread_limit: int = SPREAD_LIMIT) -> None:
         self.model = model
         groups = model.groups
         n = len(groups)
@@ -124,27 +128,55 @@ class Reachability:
                     merged[key][0] |= model.selected[p.index]
                 else:
                     merged[key] = [model.selected[p.index], br]
+        entries = [e for e in merged.values() if e[0]]
+        # A small peer set is spread destination by destination. A large one
+        # (namespaceSelector {} and the like) would cost n appends per entry,
+        # so destinations are instead split into classes reached by the same
+        # large entries, and by the named ports those entries resolve on them.
         reaching: list[list] = [[] for _ in range(n)]
-        for entry_id, (srcs, br) in enumerate(merged.values()):
-            if not srcs:
-                continue
-            if not br.rule.named:
-                for d in members(br.pods):
-                    reaching[d].append(entry_id)
-            else:
+        large: dict[int, list[int]] = {}
+        large_names: set[tuple[str, str]] = set()
+        for entry_id, (_, br) in enumerate(entries):
+            if br.pods.bit_count() > spread_limit:
+                large.setdefault(br.pods, []).append(entry_id)
+                large_names.update(br.rule.named)
+            elif br.rule.named:
                 for d in members(br.pods):
                     reaching[d].append((entry_id, br.ports_to(groups[d])))
-        entries = list(merged.values())
+            else:
+                for d in members(br.pods):
+                    reaching[d].append(entry_id)
+        classes: list[tuple[int, tuple[int, ...]]] = [(model.all_pods, ())]
+        for mask, ids in large.items():
+            split = []
+            for members_mask, held in classes:
+                inside = members_mask & mask
+                if inside:
+                    split.append((inside, held + tuple(ids)))
+                outside = members_mask & ~mask
+                if outside:
+                    split.append((outside, held))
+            classes = split
+        class_of = [0] * n
+        for c, (members_mask, _) in enumerate(classes):
+            for d in members(members_mask):
+                class_of[d] = c
+        names = sorted(large_names)
         free = model.sources & ~self.egress_isolated
 
         self._result: list[PortMap] = []
         egress_maps: dict[tuple, PortMap] = {}
         for g in groups:
-            key = tuple(reaching[g.index])
+            signature = tuple(g.named_ports.get(name) for name in names)
+            key = (class_of[g.index], signature, tuple(reaching[g.index]))
             egress_map = egress_maps.get(key)
             if egress_map is None:
                 pieces: list[tuple[int, PortSet]] = [(free, ALL_PORTS)]
-                for item in key:
+                for entry_id in classes[key[0]][1]:
+                    srcs, br = entries[entry_id]
+                    # Same signature, same resolution: g stands for its class.
+                    pieces.append((srcs, br.ports_to(g)))
+                for item in key[2]:
                     if isinstance(item, tuple):
                         pieces.append((entries[item[0]][0], item[1]))
                     else:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 import ipaddress
 from collections.abc import Iterable
+from functools import lru_cache
 
 from kustguard.netpol.bitsets import members
 
@@ -22,6 +23,7 @@ SPACE_END = V6_OFFSET + (1 << 128)  # exclusive
 Interval = tuple[int, int]  # inclusive
 
 
+@lru_cache(maxsize=4096)
 def parse_cidr(text: str) -> Interval:
     """The addresses of a CIDR on the shared line; ValueError if it is not one.
 

@@ -34,7 +34,7 @@ EGRESS = "Egress"
 PORT_NAME = re.compile(r"^(?=.*[a-z])[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Peer:
     path: FieldPath
     pod_selector: Selector | None = None
@@ -53,7 +53,7 @@ class Peer:
         return f"pods {pods} in namespaces {ns}"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Rule:
     direction: str  # "ingress" or "egress"
     index: int

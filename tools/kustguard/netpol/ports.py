@@ -13,6 +13,7 @@ lists with one big-integer AND per overlap.
 """
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Iterator
 
 PROTOCOLS = ("TCP", "UDP", "SCTP")
@@ -184,6 +185,10 @@ def _append_slot(out: list[Slot], lo: int, hi: int, mask: int) -> None:
 
 
 def _intersect_slots(a: list[Slot], b: list[Slot]) -> list[Slot]:
+    if len(a) * 8 < len(b):
+        return _intersect_few(a, b)
+    if len(b) * 8 < len(a):
+        return _intersect_few(b, a)
     out: list[Slot] = []
     i = j = 0
     while i < len(a) and j < len(b):
@@ -196,6 +201,22 @@ def _intersect_slots(a: list[Slot], b: list[Slot]) -> list[Slot]:
         if a[i][1] < b[j][1]:
             i += 1
         else:
+            j += 1
+    return out
+
+
+def _intersect_few(few: list[Slot], many: list[Slot]) -> list[Slot]:
+    """The same as the merge, for a short list against a long one: each short
+    slot looks up its overlaps by bisection instead of walking the long list."""
+    his = [hi for _, hi, _ in many]
+    out: list[Slot] = []
+    for lo, hi, mask in few:
+        j = bisect.bisect_left(his, lo)
+        while j < len(many) and many[j][0] <= hi:
+            mlo, mhi, mmask = many[j]
+            both = mask & mmask
+            if both:
+                _append_slot(out, max(lo, mlo), min(hi, mhi), both)
             j += 1
     return out
 

@@ -73,10 +73,24 @@ class Selector:
 EVERYTHING = Selector()
 
 
+_PARSED: dict[str, Selector] = {}
+
+
 def parse_selector(raw: Any) -> Selector:
     """A LabelSelector mapping; `{}` and null select everything."""
     if raw is None:
         return EVERYTHING
+    # Overlays repeat the same few selectors many times; parse each once.
+    key = repr(raw)
+    cached = _PARSED.get(key)
+    if cached is None:
+        cached = _parse_selector(raw)
+        if len(_PARSED) < 100_000:
+            _PARSED[key] = cached
+    return cached
+
+
+def _parse_selector(raw: Any) -> Selector:
     if not isinstance(raw, dict):
         raise SelectorError("a label selector must be a mapping")
     unknown = set(raw) - {"matchLabels", "matchExpressions"}

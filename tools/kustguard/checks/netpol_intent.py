@@ -13,12 +13,23 @@ Passing::
         to: {namespace: todo, pods: {app: mysql}}
         port: 3306
         only-from: [{namespace: todo, pods: {app: todo}}]
-    # with policies that admit only app=todo to mysql on 3306
+    # and the only policy admitting anything to mysql:
+    kind: NetworkPolicy
+    metadata: {name: mysql, namespace: todo}
+    spec:
+      podSelector: {matchLabels: {app: mysql}}
+      ingress:
+        - from: [{podSelector: {matchLabels: {app: todo}}}]
+          ports: [{port: 3306}]
 
 Failing::
 
-    # the same intent, while todo/default-deny is the only policy and
-    # another policy admits every pod of the namespace to mysql
+    # the same intent, while this policy admits every pod of todo to mysql
+    kind: NetworkPolicy
+    metadata: {name: mysql, namespace: todo}
+    spec:
+      podSelector: {matchLabels: {app: mysql}}
+      ingress: [{from: [{podSelector: {}}]}]
 """
 from __future__ import annotations
 

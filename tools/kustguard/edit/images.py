@@ -108,15 +108,20 @@ def _entries_of(snapshot: atomic.Snapshot) -> list[ImageEntry]:
     if not isinstance(images, ye.Sequence):
         raise InputError("images is not a list", snapshot.display,
                          ye.line_number(text, pair.key.start), "make it a list of entries")
+    data = ye.plain_data(text, snapshot.display)["images"]
     out = []
     for index, item in enumerate(images.items):
         node = ye.resolve(item)
-        if not isinstance(node, ye.Mapping):
+        if not isinstance(node, ye.Mapping) or not isinstance(data[index], dict):
             continue
         fields = {}
         for key in ("name", "newName", "newTag", "digest"):
             found = node.get(key)
-            fields[key] = ye.scalar_value(found.value) if found else None
+            if found is not None:  # as written: a plain 1.10 stays "1.10"
+                fields[key] = ye.scalar_value(found.value)
+            else:  # inherited through a merge key, or absent
+                inherited = data[index].get(key)
+                fields[key] = None if inherited is None else str(inherited)
         if not fields["name"]:
             continue
         out.append(ImageEntry(snapshot, index, node, fields["name"], fields["newName"],

@@ -150,7 +150,7 @@ class _Builder:
             start = event.start_mark.index
             text_start = start
             if event.anchor or (event.tag and self.text[start] == "!"):
-                text_start = start + _PROPERTY.match(self.text, start).end()
+                text_start = _PROPERTY.match(self.text, start).end()
             node: Node = Scalar(event.value, event.style, start, event.end_mark.index,
                                 event.anchor, event.tag, text_start)
         elif isinstance(event, ev.MappingStartEvent):

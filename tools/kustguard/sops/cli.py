@@ -46,12 +46,12 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
                                    description=__doc__,
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="sops_command", metavar="COMMAND")
-    parser.set_defaults(func=lambda args: _usage(parser))
+    parser.set_defaults(func=lambda args: _usage(parser), handler=lambda args: _usage(parser))
 
     keygen = commands.add_parser("keygen", help="generate an age key pair")
     keygen.add_argument("--output", "-o", required=True, type=Path,
                         help="file to write the private key to (created with mode 0600)")
-    keygen.set_defaults(func=cmd_keygen)
+    keygen.set_defaults(func=cmd_keygen, handler=cmd_keygen)
 
     new = commands.add_parser(
         "new", help="create an encrypted Secret using the .sops.yaml creation rules",
@@ -66,23 +66,23 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     new.add_argument("--type", default="Opaque", help="Secret type (default Opaque)")
     new.add_argument("--random-key", action="append", default=[], metavar="KEY[:LENGTH]",
                      help="add a key with a random value (repeatable)")
-    new.set_defaults(func=cmd_new)
+    new.set_defaults(func=cmd_new, handler=cmd_new)
 
     rotate = commands.add_parser("rotate", help="re-encrypt files with a new data key, "
                                                 "adding or removing age recipients")
     rotate.add_argument("files", nargs="+", type=Path)
     rotate.add_argument("--add-age", action="append", default=[], metavar="RECIPIENT")
     rotate.add_argument("--rm-age", action="append", default=[], metavar="RECIPIENT")
-    rotate.set_defaults(func=cmd_rotate)
+    rotate.set_defaults(func=cmd_rotate, handler=cmd_rotate)
 
     update = commands.add_parser("updatekeys", help="re-encrypt files to the recipients "
                                                     "the .sops.yaml creation rules list")
     update.add_argument("files", nargs="+", type=Path)
-    update.set_defaults(func=cmd_updatekeys)
+    update.set_defaults(func=cmd_updatekeys, handler=cmd_updatekeys)
 
     check = commands.add_parser("check", help="check encrypted files without a key")
     check.add_argument("files", nargs="+", type=Path)
-    check.set_defaults(func=cmd_check)
+    check.set_defaults(func=cmd_check, handler=cmd_check)
 
     install = commands.add_parser(
         "install-legacy-plugin",
@@ -90,7 +90,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     install.add_argument("--dir", type=Path,
                          help="plugin home (default $KUSTOMIZE_PLUGIN_HOME, else "
                               "$XDG_CONFIG_HOME/kustomize/plugin or ~/.config/kustomize/plugin)")
-    install.set_defaults(func=cmd_install_legacy_plugin)
+    install.set_defaults(func=cmd_install_legacy_plugin, handler=cmd_install_legacy_plugin)
     return parser
 
 

@@ -41,7 +41,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--from", dest="source", metavar="ENV", help="copy the pin this environment runs")
     p.add_argument("--tag", help="new tag (newTag)")
     p.add_argument("--digest", help="new digest (sha256:...)")
-    _common_flags(p, "promote")
+    _common_flags(p)
     p.set_defaults(handler=cmd_promote)
 
     f = subparsers.add_parser(
@@ -51,16 +51,16 @@ def register(subparsers: Any) -> None:
                     "identical before writing.",
         epilog=FIX_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     f.add_argument("paths", nargs="*", metavar="PATH",
-                   help="kustomization files or folders (default: every one in the repository)")
-    _common_flags(f, "fix")
+                   help="kustomization files or folders (default: every one an entry point loads)")
+    _common_flags(f)
     f.set_defaults(handler=cmd_fix)
 
 
-def _common_flags(parser: argparse.ArgumentParser, what: str) -> None:
+def _common_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dry-run", action="store_true",
                         help="show the diff and the verdict, write nothing")
     parser.add_argument("--commit", action="store_true",
-                        help=f"git commit the edited files with a conventional message (never pushes)")
+                        help="git commit the edited files with a conventional message (never pushes)")
 
 
 def _repo_root() -> Path:
@@ -125,8 +125,8 @@ def cmd_promote(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO 
         for finding in verdict.new_findings:
             print(f"  {validation.describe(finding)}", file=err)
         return EXIT_FINDINGS
-    names = ", ".join(t.name for t in verdict.targets) or "nothing renders these files"
-    print(f"validated {names}: no new findings", file=err)
+    if verdict.targets:
+        print(f"validated {', '.join(t.name for t in verdict.targets)}: no new findings", file=err)
     return _finish(repo_root, list(plan.files.items()), plan.commit_message(), args, err)
 
 
@@ -134,17 +134,20 @@ def cmd_fix(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sy
     from kustguard.edit import diff, fix
 
     repo_root = _repo_root()
-    plan = fix.plan_fix(repo_root, fix.kustomization_paths(repo_root, args.paths, Path.cwd()))
+    paths = fix.kustomization_paths(args.paths, Path.cwd()) if args.paths else None
+    plan = fix.plan_fix(repo_root, paths)
     for note in plan.manual:
         print(note, file=err)
     if not plan.files:
+        for warning in plan.warnings:
+            print(f"warning: {warning}", file=err)
         print("nothing to fix", file=err)
         return EXIT_CLEAN
+    for warning in plan.warnings:
+        print(f"warning: {warning}", file=err)
     for f in plan.files:
         out.write(diff.unified(f.snapshot.display, f.snapshot.text, f.new_text))
     out.flush()
-    for warning in plan.warnings:
-        print(f"warning: {warning}", file=err)
     for comparison in plan.comparisons:
         print(comparison.summary(), file=err)
     if not plan.equivalent:

@@ -20,8 +20,9 @@ from kustguard.edit import yamledit as ye
 from kustguard.edit.equivalence import Comparison, compare
 from kustguard.edit.migrate import FIXABLE, MANUAL, migrate
 from kustguard.edit.sandbox import Sandbox, affected_targets, relative, renderer_for
+from kustguard.discover import discover
 from kustguard.errors import InputError
-from kustguard.kustomization import KUSTOMIZATION_NAMES, find_kustomization
+from kustguard.kustomization import dependencies, find_kustomization
 
 
 @dataclass(frozen=True)
@@ -81,14 +82,23 @@ class FixPlan:
                 "Rendered output checked identical before and after.\n")
 
 
-def kustomization_paths(repo_root: Path, args: list[str], cwd: Path) -> list[Path]:
-    """Kustomization files named by `args` (files or folders); all of the
-    repository's when `args` is empty."""
-    if not args:
-        from kustguard.pipeline import repo_files
+def deployed_kustomizations(repo_root: Path) -> tuple[list[Path], list[str]]:
+    """Every kustomization file an entry point loads, and warnings for the
+    entry points whose files cannot be read."""
+    found: set[Path] = set()
+    warnings = []
+    for entry in discover(repo_root):
+        try:
+            folders = dependencies(entry.path).folders
+        except InputError as exc:
+            warnings.append(f"{entry.name}: skipped, cannot read what it loads: {exc}")
+            continue
+        found |= {k for k in map(find_kustomization, folders) if k is not None}
+    return sorted(found), warnings
 
-        return [repo_root / rel for rel in repo_files(repo_root)
-                if Path(rel).name in KUSTOMIZATION_NAMES]
+
+def kustomization_paths(args: list[str], cwd: Path) -> list[Path]:
+    """Kustomization files named by `args` (files or folders)."""
     out = []
     for raw in args:
         path = Path(raw) if Path(raw).is_absolute() else cwd / raw
@@ -104,11 +114,14 @@ def kustomization_paths(repo_root: Path, args: list[str], cwd: Path) -> list[Pat
     return out
 
 
-def plan_fix(repo_root: Path, paths: list[Path]) -> FixPlan:
-    """The rewrites of every given file and the proof they change nothing."""
+def plan_fix(repo_root: Path, paths: list[Path] | None = None) -> FixPlan:
+    """The rewrites of every given file (default: every deployed kustomization)
+    and the proof they change nothing."""
     repo_root = repo_root.resolve()
     plan = FixPlan()
-    for path in sorted(set(paths)):
+    if paths is None:
+        paths, plan.warnings = deployed_kustomizations(repo_root)
+    for path in sorted({p.resolve() for p in paths}):
         snapshot = atomic.read(path, relative(repo_root, path))
         result = migrate(snapshot.text, snapshot.display)
         for name, line in result.manual:
@@ -117,7 +130,8 @@ def plan_fix(repo_root: Path, paths: list[Path]) -> FixPlan:
         if result.fixed:
             plan.files.append(FileFix(snapshot, result.text, result.fixed))
     if plan.files:
-        plan.comparisons, plan.warnings = prove_equivalent(repo_root, plan.files)
+        plan.comparisons, warnings = prove_equivalent(repo_root, plan.files)
+        plan.warnings += warnings
     return plan
 
 
@@ -125,13 +139,11 @@ def prove_equivalent(repo_root: Path, files: list[FileFix]) -> tuple[list[Compar
     edited = [f.snapshot.path for f in files]
     targets, warnings = affected_targets(repo_root, edited)
     comparisons = []
-    rendered_by_something = set()
-    from kustguard.kustomization import dependencies
-
+    rendered: set[Path] = set()
     for target in targets:
-        rendered_by_something |= {p for p in dependencies(target.path).files}
+        rendered |= dependencies(target.path).files
     for f in files:
-        if f.snapshot.path.resolve() not in rendered_by_something:
+        if f.snapshot.path.resolve() not in rendered:
             comparisons.append(Comparison(f.snapshot.display,
                                           error="no entry point renders it, so the rewrite "
                                                 "cannot be proven equivalent"))

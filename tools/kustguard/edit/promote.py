@@ -190,7 +190,13 @@ def plan_copy(repo_root: Path, source: str, env: str, images: list[str]) -> Plan
     for image in images or sorted(source_entries):
         if image not in source_entries:
             raise _no_entry(image, source)
-        pin = running(source, source_entries[image])
+        try:
+            pin = running(source, source_entries[image])
+        except InputError as exc:
+            if images:
+                raise
+            plan.notes.append(f"{exc}; skipped")
+            continue
         if pin.empty:
             if images:
                 raise InputError(f"{source} sets no tag or digest for {image}",

@@ -13,7 +13,7 @@ VENV_STAMP := $(VENV)/.installed
 TOOL_STAMP := .tools/.installed-$(KUSTOMIZE_VERSION)-$(KUBECONFORM_VERSION)
 export PATH := $(CURDIR)/$(VENV)/bin:$(TOOLS_BIN):$(PATH)
 
-.PHONY: setup validate test bench hooks schemas clean
+.PHONY: setup validate test bench hooks schemas docs clean
 
 setup: $(VENV_STAMP) $(TOOL_STAMP)
 
@@ -40,6 +40,10 @@ SHARED := ../shared
 schemas: setup
 	@$(VENV)/bin/kustguard schemas import $(SHARED)/argocd/v3.2.12/crds/*.yaml --origin "argo-cd v3.2.12 manifests/crds"
 	@$(VENV)/bin/kustguard schemas import $(SHARED)/metallb/v0.15.3/crds/*.yaml --origin "metallb v0.15.3 config/crd/bases"
+
+# Regenerate docs/checks.md from the check registry (a test keeps it current).
+docs: setup
+	@$(PY) -m kustguard.checks._docs > docs/checks.md
 
 clean:
 	rm -rf $(VENV) .tools .cache

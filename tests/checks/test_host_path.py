@@ -22,7 +22,7 @@ def test_host_path_volume_fails(run_check):
     findings = run_check("host-path", DEPLOYMENT)
     assert [(f.object.name, f.message, f.field, f.line) for f in findings] == [
         ("logs", "volume 'varlog' mounts the node's path '/var/log' (hostPath)",
-         "spec.template.spec.volumes[1].hostPath", 15),
+         "spec.template.spec.volumes[1].hostPath", 14),
     ]
     assert findings[0].severity.name == "WARNING"
 

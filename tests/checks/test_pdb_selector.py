@@ -40,8 +40,8 @@ spec:
 """
     findings = run_check("pdb-selector", text)
     assert [(f.object.name, f.field, f.line) for f in findings] == [
-        ("db", "spec.selector", 15),
-        ("nothing", "spec", 23),
+        ("db", "spec.selector", 14),
+        ("nothing", "spec", 22),
     ]
     assert findings[0].message == ("PodDisruptionBudget 'db' selects app=db, role NotIn (primary), which no "
                                    "pod template in namespace 'data' matches")

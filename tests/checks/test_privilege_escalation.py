@@ -29,7 +29,7 @@ def test_only_explicit_false_passes(run_check):
         ("container 'explicit' allowPrivilegeEscalation is true",
          "spec.template.spec.containers[1].securityContext.allowPrivilegeEscalation", 15),
         ("container 'unset' allowPrivilegeEscalation is not set (defaults to true)",
-         "spec.template.spec.containers[2].securityContext", 19),
+         "spec.template.spec.containers[2].securityContext", 18),
         ("container 'bare' allowPrivilegeEscalation is not set (defaults to true)",
          "spec.template.spec.containers[3]", 20),
     ]

@@ -29,6 +29,6 @@ def test_same_handler_with_different_threshold_passes(run_check):
 def test_identical_probes_warn(run_check):
     findings = run_check("probes-identical", TEMPLATE.replace("LIVE", "/health"))
     assert [(f.object.name, f.field, f.line, f.severity.name) for f in findings] == [
-        ("api", "spec.template.spec.containers[0].livenessProbe", 13, "WARNING"),
+        ("api", "spec.template.spec.containers[0].livenessProbe", 12, "WARNING"),
     ]
     assert findings[0].message.startswith("container 'api' has identical liveness and readiness probes")

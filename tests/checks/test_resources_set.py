@@ -47,7 +47,7 @@ def test_missing_resources_are_named_per_container(run_check):
     findings = run_check("resources-set", DEPLOYMENT)
     assert [(f.message, f.field, f.line) for f in findings] == [
         ("container 'web' has no memory request, memory limit",
-         "spec.template.spec.containers[0].resources", 19),
+         "spec.template.spec.containers[0].resources", 18),
         ("container 'sidecar' has no cpu request, memory request, memory limit",
          "spec.template.spec.containers[1]", 20),
     ]

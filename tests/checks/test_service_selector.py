@@ -63,7 +63,7 @@ spec:
     findings = run_check("service-selector", text)
     assert [(f.object.kind, f.object.namespace, f.object.name, f.field, f.line) for f in findings] == [
         ("Service", "shop", "web-typo", "spec.selector", 42),
-        ("Service", "other", "wrong-ns", "spec.selector", 49),
+        ("Service", "other", "wrong-ns", "spec.selector", 48),
     ]
     assert findings[0].message == ("Service 'web-typo' selects app=website, tier=front, which no pod "
                                    "template in namespace 'shop' carries")

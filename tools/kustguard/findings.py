@@ -73,3 +73,18 @@ class Finding:
             "message": self.message,
             "hint": self.hint,
         }
+
+    @classmethod
+    def from_dict(cls, doc: dict) -> "Finding":
+        obj = doc.get("object")
+        return cls(
+            check_id=doc["check"],
+            severity=Severity.parse(doc["severity"]),
+            message=doc["message"],
+            overlay=doc.get("overlay", ""),
+            object=ObjectRef(obj["kind"], obj["namespace"], obj["name"]) if obj else None,
+            file=doc.get("file", ""),
+            line=doc.get("line", 0),
+            field=doc.get("field", ""),
+            hint=doc.get("hint", ""),
+        )

@@ -1,6 +1,7 @@
 """discover → render → parse → index → check: one run of the validator."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from dataclasses import dataclass, field
@@ -12,7 +13,9 @@ from kustguard.discover import Entry
 from kustguard.environment import Environment, load_environment
 from kustguard.errors import InputError
 from kustguard.findings import Finding
+from kustguard.findings_cache import FindingsCache, code_fingerprint, files_digest
 from kustguard.index import Index
+from kustguard.kustomization import KUSTOMIZATION_NAMES
 from kustguard.render import RenderEngine, RenderResult
 from kustguard.resources import Resource, SourceMaps, parse_stream
 from kustguard.schema.backends import SchemaBackend, make_backend
@@ -33,6 +36,9 @@ class Overlay:
     resources: list[Resource] = field(default_factory=list)
     index: Index | None = None
     error: str = ""
+    # Object count; kept when findings come from the cache and nothing is parsed.
+    objects: int = 0
+    findings_cached: bool = False
 
     @property
     def name(self) -> str:
@@ -40,7 +46,7 @@ class Overlay:
 
     @property
     def rendered(self) -> bool:
-        return self.index is not None
+        return self.index is not None or self.findings_cached
 
 
 @dataclass
@@ -92,6 +98,7 @@ def parse_overlay(repo_root: Path, result: RenderResult, config: Config,
         overlay.error = str(exc)
         return overlay
     overlay.index = Index(overlay.resources)
+    overlay.objects = len(overlay.resources)
     return overlay
 
 
@@ -142,37 +149,81 @@ def enabled_checks(config: Config, overlay: str, only: set[str] | None = None) -
     return out
 
 
+def _settings_digest(config: Config, backend: str, only: set[str] | None) -> str:
+    return json.dumps([sorted(config.disable), {k: int(v) for k, v in config.severity.items()},
+                       config.overlays, config.demo_keys, config.default_kubernetes_version,
+                       backend, sorted(only) if only else None], sort_keys=True, default=str)
+
+
 def run(repo_root: Path, entries: list[Entry], config: Config, *, engine: RenderEngine,
         backend_name: str | None = None, only: set[str] | None = None,
         repo_checks: bool = True, progress=None) -> RunResult:
-    overlays = load_overlays(repo_root, entries, config, engine=engine, progress=progress)
+    backend_name = backend_name or config.schema_backend
+    cache = FindingsCache(cache_dir(repo_root), enabled=engine.use_cache)
+    files = repo_files(repo_root)
+    # Checks may look at the repo's layout (an Application's path exists):
+    # the list of kustomization folders is part of every overlay's key.
+    layout = "\n".join(f for f in files if f.rsplit("/", 1)[-1] in KUSTOMIZATION_NAMES)
+    shared_key = "|".join([code_fingerprint(repo_root), _settings_digest(config, backend_name, only),
+                           layout])
+    sources = SourceMaps(repo_root)
     findings: list[Finding] = []
     suppressed = 0
     backends: dict[str, SchemaBackend] = {}
     kubeconform = find_tool("kubeconform", repo_root)
-    for overlay in overlays:
+    overlays = []
+    for result in engine.render_all(entries, progress=progress):
+        key = cache.key(result.key, shared_key) if result.key and result.status == "ok" else ""
+        hit = cache.get(key) if key else None
+        if hit is not None:
+            overlay = Overlay(result.entry, result, Environment(result.entry.name, ""),
+                              objects=hit.objects, findings_cached=True)
+            overlays.append(overlay)
+            findings += hit.findings
+            suppressed += hit.suppressed
+            continue
+        overlay = parse_overlay(repo_root, result, config, sources)
+        overlays.append(overlay)
         if overlay.index is None:
             continue
         version = overlay.environment.kubernetes_version
         if version not in backends:
-            backends[version] = make_backend(backend_name or config.schema_backend, repo_root,
-                                             cache_dir(repo_root), version, kubeconform)
+            backends[version] = make_backend(backend_name, repo_root, cache_dir(repo_root), version,
+                                             kubeconform)
         ctx = CheckContext(repo_root=repo_root, overlay=overlay.name, index=overlay.index,
                            environment=overlay.environment, schema=backends[version])
-        for finding, hidden in run_checks(ctx, enabled_checks(config, overlay.name, only), "overlay"):
-            if hidden:
-                suppressed += 1
-            else:
-                findings.append(finding)
+        mine, hidden_count = _collect(run_checks(ctx, enabled_checks(config, overlay.name, only),
+                                                 "overlay"))
+        findings += mine
+        suppressed += hidden_count
+        if key:
+            cache.put(key, mine, hidden_count, overlay.objects)
     if repo_checks:
-        ctx = CheckContext(repo_root=repo_root, files=repo_files(repo_root))
-        for finding, hidden in run_checks(ctx, enabled_checks(config, "", only), "repo"):
-            if hidden:
-                suppressed += 1
-            else:
-                findings.append(finding)
+        key = cache.key("repo", files_digest(repo_root, files), shared_key)
+        hit = cache.get(key)
+        if hit is None:
+            ctx = CheckContext(repo_root=repo_root, files=files)
+            mine, hidden_count = _collect(run_checks(ctx, enabled_checks(config, "", only), "repo"))
+            cache.put(key, mine, hidden_count, 0)
+        else:
+            mine, hidden_count = hit.findings, hit.suppressed
+        findings += mine
+        suppressed += hidden_count
     findings.sort(key=Finding.sort_key)
-    return RunResult(overlays, findings, suppressed, all_checks())
+    ran = {info.id for name in [o.name for o in overlays] + [""]
+           for info, _ in enabled_checks(config, name, only)}
+    return RunResult(overlays, findings, suppressed,
+                     tuple(c for c in all_checks() if c.id in ran))
+
+
+def _collect(pairs) -> tuple[list[Finding], int]:
+    shown, hidden = [], 0
+    for finding, is_hidden in pairs:
+        if is_hidden:
+            hidden += 1
+        else:
+            shown.append(finding)
+    return shown, hidden
 
 
 def default_run(paths: list[str] | None = None) -> RunResult:

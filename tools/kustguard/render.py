@@ -35,6 +35,8 @@ class RenderResult:
     error: str = ""
     cached: bool = False
     wrapper_dir: Path | None = None
+    # The content key of everything the render read ('' when unknown).
+    key: str = ""
 
 
 def _plugin_fingerprint() -> str:
@@ -94,7 +96,7 @@ class RenderEngine:
             cached = self.cache_dir / "render" / f"{key}.yaml"
             if self.use_cache and cached.is_file():
                 return RenderResult(entry, cached.read_text(encoding="utf-8"), cached=True,
-                                    wrapper_dir=wrapper)
+                                    wrapper_dir=wrapper, key=key)
             # kustomize's own YAML errors name neither the file nor the line
             # clearly; the strict loader does, and also refuses duplicate keys.
             for path in files:
@@ -127,7 +129,7 @@ class RenderEngine:
             tmp = cached.with_suffix(f".tmp{os.getpid()}")
             tmp.write_text(text, encoding="utf-8")
             tmp.replace(cached)
-        return RenderResult(entry, text, wrapper_dir=wrapper)
+        return RenderResult(entry, text, wrapper_dir=wrapper, key=key)
 
     def render_all(self, entries: list[Entry], progress=None) -> list[RenderResult]:
         workers = max(1, min(len(entries), os.cpu_count() or 2))

@@ -140,12 +140,16 @@ class SourceMaps:
         if doc is None:
             return 1
         node = doc
+        line = doc.start_mark.line + 1
         for part in path:
             child = _child(node, part)
             if child is None:
                 break
-            node = child
-        return node.start_mark.line + 1
+            key_node, node = child
+            # A field's line is its key's line: a block mapping or sequence
+            # value starts on the line after.
+            line = (key_node or node).start_mark.line + 1
+        return line
 
 
 def _scalar(node: yaml.Node, key: str) -> yaml.Node | None:
@@ -156,12 +160,17 @@ def _scalar(node: yaml.Node, key: str) -> yaml.Node | None:
     return None
 
 
-def _child(node: yaml.Node, part: str | int) -> yaml.Node | None:
+def _child(node: yaml.Node, part: str | int) -> tuple[yaml.Node | None, yaml.Node] | None:
+    """(key node or None, value node) of a mapping key or sequence index."""
     if isinstance(part, int):
         if isinstance(node, yaml.SequenceNode) and 0 <= part < len(node.value):
-            return node.value[part]
+            return None, node.value[part]
         return None
-    return _scalar(node, part)
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            if isinstance(k, yaml.ScalarNode) and k.value == part:
+                return k, v
+    return None
 
 
 def _match_document(docs: list[yaml.Node], resource: Resource) -> yaml.Node | None:

@@ -11,8 +11,9 @@ def render(result, *, elapsed: float | None = None, **_ignored) -> str:
                 "name": o.name,
                 "status": "error" if o.error else o.render.status,
                 "error": o.error or o.render.error,
-                "objects": len(o.resources),
+                "objects": o.objects,
                 "cached": o.render.cached,
+                "findingsCached": o.findings_cached,
             }
             for o in result.overlays
         ],

@@ -48,10 +48,12 @@ def render(result, *, colour: bool = False, elapsed: float | None = None) -> str
         if overlay.render.status == "remote-unreachable":
             out.append(f"{head}: not rendered: {overlay.render.error}")
             continue
-        count = len(overlay.resources)
+        count = overlay.objects
         objects += count
         cache_hits += overlay.render.cached
         how = "cache hit" if overlay.render.cached else "rendered"
+        if overlay.findings_cached:
+            how += ", findings cached"
         found = by_overlay.get(overlay.name, [])
         out.append(f"{head}: {count} objects ({how}), {count} validated, "
                    f"{len(found)} finding{'s' * (len(found) != 1)}")

@@ -163,3 +163,13 @@ def test_copy_commit_message_names_the_source_and_every_change(git_repo, edit_cl
         "chore(gke): promote 2 images from k3d\n\n"
         f"- {GKE_TODO}: busybox 1.36.1 -> 1.37.0\n"
         f"- {GKE_TODO}: todo 1.0.0 -> 1.2.3\n\n")
+
+
+def test_the_kustguard_command_runs_promote_and_fix(envs_repo, kustguard, shared_cache):
+    env = {"KUSTGUARD_CACHE_DIR": str(shared_cache)}
+    proc = kustguard("promote", "todo", "--to", "gke", "--tag", "1.2.3", "--dry-run",
+                     cwd=envs_repo, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == golden("promote/set-todo-tag.diff")
+    proc = kustguard("fix", "--dry-run", cwd=envs_repo, env=env)
+    assert (proc.returncode, proc.stderr) == (0, "nothing to fix\n")

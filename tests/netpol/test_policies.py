@@ -82,3 +82,12 @@ def test_quoted_number_gets_a_hint():
 def test_missing_pod_selector_is_refused():
     with pytest.raises(InputError, match="spec.podSelector is required"):
         parse("  policyTypes: [Ingress]\n")
+
+
+def test_a_null_selector_in_a_peer_is_absent_not_empty():
+    (policy,) = parse("  podSelector: {}\n  ingress:\n"
+                      "    - from: [{namespaceSelector: null, podSelector: {matchLabels: {a: b}}}]\n")
+    (peer,) = policy.ingress[0].peers
+    assert peer.namespace_selector is None  # the policy's own namespace, not every namespace
+    with pytest.raises(InputError, match="a peer needs"):
+        parse("  podSelector: {}\n  ingress: [{from: [{podSelector: null}]}]\n")

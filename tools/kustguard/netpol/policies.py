@@ -171,6 +171,9 @@ def _parse_rule(direction: str, number: int, raw: Any, path: FieldPath, peers_ke
 
 
 def _parse_peer(raw: Any, path: FieldPath) -> Peer:
+    if isinstance(raw, dict):
+        # A null selector is an absent one (a nil pointer in the API), not `{}`.
+        raw = {k: v for k, v in raw.items() if v is not None}
     if not isinstance(raw, dict) or not raw:
         raise _Invalid("a peer needs podSelector, namespaceSelector or ipBlock", path)
     unknown = set(raw) - {"podSelector", "namespaceSelector", "ipBlock"}

@@ -154,3 +154,20 @@ def test_findings_never_hide_behind_a_reasonless_suppression(make_repo, kustguar
     proc = kustguard("validate", "--check", "image-tag", "--format", "json", cwd=root)
     assert proc.returncode == 1
     assert {f["check"] for f in json.loads(proc.stdout)["findings"]} == {"image-tag"}
+
+
+def test_findings_cache_serves_unchanged_overlays_and_never_hides_a_new_problem(make_repo, kustguard):
+    root = simple_repo(make_repo)
+    assert kustguard("validate", cwd=root).returncode == 0
+    warm = json.loads(kustguard("validate", "--format", "json", cwd=root).stdout)
+    assert all(o["findingsCached"] for o in warm["overlays"])
+    (root / "base/app/configmap.yaml").write_text(CM + "bogus: 1\n")
+    broken = kustguard("validate", "--format", "json", cwd=root)
+    assert broken.returncode == 1
+    report = json.loads(broken.stdout)
+    assert {o["name"]: o["findingsCached"] for o in report["overlays"]} == {
+        "overlays/dev": False, "overlays/prod": False, "overlays/solo": True}
+    assert {f["overlay"] for f in report["findings"]} == {"overlays/dev", "overlays/prod"}
+    again = kustguard("validate", "--format", "json", cwd=root)
+    assert again.returncode == 1
+    assert json.loads(again.stdout)["findings"] == report["findings"]

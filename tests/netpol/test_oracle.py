@@ -264,7 +264,7 @@ def engine_world(pairs, ip, proto, number) -> bool:
     return False
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(overlay_st)
 def test_engine_agrees_with_the_literal_reading(overlay):
     model = NetworkModel(Index(parse_stream(render(overlay), "t", "t")))

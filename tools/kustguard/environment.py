@@ -41,6 +41,9 @@ def load_environment(entry: Path, name: str, default_version: str) -> Environmen
     if doc.get("apiVersion") != ENVIRONMENT_API or doc.get("kind") != ENVIRONMENT_KIND:
         raise InputError(
             f"expected apiVersion {ENVIRONMENT_API} and kind {ENVIRONMENT_KIND}", path, 1)
+    for key in ("storageClasses", "ingressClasses", "intents"):
+        if not isinstance(doc.get(key) or [], list):
+            raise InputError(f"{key} must be a list", path, 1, f"write {key}: as a YAML list")
     version = str(doc.get("kubernetesVersion") or default_version)
     if not version.replace(".", "").isdigit() or version.count(".") != 1:
         raise InputError(f"kubernetesVersion {version!r} is not MAJOR.MINOR", path, 1,

@@ -94,7 +94,8 @@ def intent_lines(path: Path | None) -> list[int]:
     if path is None:
         return []
     try:
-        node = yaml.compose(path.read_text(encoding="utf-8"))
+        node = yaml.compose(path.read_text(encoding="utf-8"),
+                            Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return []
     if not isinstance(node, yaml.MappingNode):

@@ -55,3 +55,13 @@ k3d-up:
 	@bash scripts/k3d-up.sh $(if $(DRY_RUN),--dry-run)
 k3d-down:
 	@bash scripts/k3d-down.sh $(if $(DRY_RUN),--dry-run)
+
+# End-to-end tests on a real control plane run as plain processes: Kubernetes
+# (kube-apiserver, controller-manager, scheduler, etcd), kwok and Argo CD
+# (docs/e2e.md). The pinned binaries are built once from the Go module proxy
+# into a cache outside the repository. E2E_PYTEST_ARGS picks scenarios, e.g.
+#   make e2e E2E_PYTEST_ARGS='-k "dry_run or gitops_loop or decrypted"'
+.PHONY: e2e
+e2e: setup
+	@bin=$$(nice -n 10 bash e2e/build-binaries.sh) && \
+	  KUSTGUARD_E2E_BIN="$$bin" $(PY) -m pytest -m e2e -q -rA --durations=0 tests/e2e $(E2E_PYTEST_ARGS)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import pyrage
 
-from conftest import REPO_ROOT, Repo, run
+from hookrepos import PRE_COMMIT, Repo, run
 
 HOOK_IDS = ("yaml-syntax", "yamllint", "secret-guard", "kustomization-lint", "validate-affected")
 SUMMARY = re.compile(r"^validating (\d+) of (\d+) entry points affected by (\d+) staged files?(?:: (.*))?$",
@@ -147,11 +147,6 @@ def test_a_change_to_one_base_validates_exactly_the_entry_points_that_include_it
 
 def test_hooks_need_no_network(project: Repo):
     """The whole run in a network namespace with no interface but loopback."""
-    proc = run(["unshare", "--net", "--map-root-user", *PRE_COMMIT_CMD(), "run", "--all-files"],
+    proc = run(["unshare", "--net", "--map-root-user", *PRE_COMMIT, "run", "--all-files"],
                project.root, env=project.env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-
-
-def PRE_COMMIT_CMD() -> list[str]:
-    from conftest import PRE_COMMIT
-    return PRE_COMMIT

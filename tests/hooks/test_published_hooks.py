@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (
+from hookrepos import (
     PRE_COMMIT, REPO_ROOT, Baseline, Repo, clean_env, commit_all, init_repo, locked, run,
 )
 

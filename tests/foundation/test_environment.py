@@ -1,0 +1,37 @@
+import pytest
+
+from kustguard.environment import load_environment
+from kustguard.errors import InputError
+
+HEAD = "apiVersion: kustguard.io/v1\nkind: Environment\n"
+
+
+def test_declared_facts_are_read(tmp_path):
+    (tmp_path / "environment.yaml").write_text(
+        HEAD + 'kubernetesVersion: "1.31"\nstorageClasses: [local-path]\ningressClasses: [traefik]\n')
+    env = load_environment(tmp_path, "overlays/x", "1.32")
+    assert (env.kubernetes_version, env.storage_classes, env.ingress_classes) == (
+        "1.31", ["local-path"], ["traefik"])
+
+
+def test_missing_file_means_defaults(tmp_path):
+    env = load_environment(tmp_path, "overlays/x", "1.32")
+    assert (env.kubernetes_version, env.storage_classes, env.intents) == ("1.32", [], [])
+
+
+@pytest.mark.parametrize("body, message", [
+    ('kubernetesVersion: "v1.32"\n', "kubernetesVersion 'v1.32' is not MAJOR.MINOR"),
+    ("intents: {a: 1}\n", "intents must be a list"),
+    ("storageClasses: standard\n", "storageClasses must be a list"),
+])
+def test_bad_declarations_are_input_errors(tmp_path, body, message):
+    (tmp_path / "environment.yaml").write_text(HEAD + body)
+    with pytest.raises(InputError, match=message) as err:
+        load_environment(tmp_path, "overlays/x", "1.32")
+    assert str(err.value).startswith(str(tmp_path / "environment.yaml"))
+
+
+def test_wrong_kind_is_refused(tmp_path):
+    (tmp_path / "environment.yaml").write_text("apiVersion: v1\nkind: ConfigMap\n")
+    with pytest.raises(InputError, match="expected apiVersion kustguard.io/v1 and kind Environment"):
+        load_environment(tmp_path, "overlays/x", "1.32")

@@ -31,9 +31,9 @@ def register(subparsers: Any) -> None:
     """Add ``promote`` and ``fix`` to the main CLI's sub-parsers."""
     p = subparsers.add_parser(
         "promote", help="set or copy an image's tag in an environment's images:",
-        description="Set the tag (or digest) an environment runs of an image, or copy what "
-                    "another environment runs. Only the changed lines are touched; the "
-                    "affected overlays are rendered and validated before anything is written.",
+        description="Set the tag (or digest) an environment runs of an image, or copy what\n"
+                    "another environment runs. Only the changed lines are touched; the affected\n"
+                    "overlays are rendered and validated before anything is written.",
         epilog=PROMOTE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("images", nargs="*", metavar="IMAGE",
                    help="images: entry name; with --from, none means every image that differs")
@@ -46,9 +46,9 @@ def register(subparsers: Any) -> None:
 
     f = subparsers.add_parser(
         "fix", help="migrate deprecated kustomization fields, keeping comments",
-        description="Rewrite deprecated kustomization fields the way kustomize's own "
-                    "migration does, keeping comments, and prove the rendered output is "
-                    "identical before writing.",
+        description="Rewrite deprecated kustomization fields the way kustomize's own migration\n"
+                    "does, keeping comments, and prove the rendered output is identical before\n"
+                    "writing.",
         epilog=FIX_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     f.add_argument("paths", nargs="*", metavar="PATH",
                    help="kustomization files or folders (default: every one an entry point loads)")

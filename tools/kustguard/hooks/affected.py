@@ -9,6 +9,7 @@ and schemas change every verdict, so they affect every entry point.
 
 An entry point whose kustomizations cannot be read is affected by any
 change: rendering it reports the problem with its file and line.
+Dependencies are kept between runs (depcache.py).
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from kustguard.discover import Entry, discover
 from kustguard.errors import InputError
-from kustguard.kustomization import dependencies
+from kustguard.hooks.depcache import DependencyCache
 
 # Repo-relative files and folders whose change affects every entry point.
 SETTINGS_FILES = frozenset({"pyproject.toml", ".kustguard.toml"})
@@ -67,13 +68,14 @@ def affected_entries(repo_root: Path, paths: Iterable[str],
     if not changed:
         return impact
     everything = next((rel for rel in sorted(changed) if affects_every_entry(rel)), None)
+    graph = DependencyCache(repo_root)
     for entry in impact.entries:
         reason = None
         if everything is not None:
             reason = everything
         else:
             try:
-                deps = dependencies(entry.path)
+                deps = graph.dependencies(entry.path)
             except InputError as exc:
                 reason = f"its kustomizations do not load ({exc})"
             else:
@@ -82,4 +84,5 @@ def affected_entries(repo_root: Path, paths: Iterable[str],
         if reason is not None:
             impact.affected.append(entry)
             impact.why[entry.name] = reason
+    graph.save()
     return impact

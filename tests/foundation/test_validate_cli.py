@@ -171,3 +171,11 @@ def test_findings_cache_serves_unchanged_overlays_and_never_hides_a_new_problem(
     again = kustguard("validate", "--format", "json", cwd=root)
     assert again.returncode == 1
     assert json.loads(again.stdout)["findings"] == report["findings"]
+
+
+def test_inline_strategic_merge_patch_is_not_a_path(make_repo, kustguard):
+    root = simple_repo(make_repo, **{"overlays/dev/kustomization.yaml": (
+        "resources: [../../base/app]\nnamespace: dev\npatchesStrategicMerge:\n- |-\n"
+        "  apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: settings}\n  data: {mode: live}\n")})
+    proc = kustguard("validate", "overlays/dev", "--check", "schema", cwd=root)
+    assert proc.returncode == 0, proc.stderr

@@ -56,7 +56,8 @@ def _entries(doc: dict[str, Any]) -> Iterable[str]:
         value = doc.get(name) or []
         if isinstance(value, list):
             for item in value:
-                if isinstance(item, str):
+                # patchesStrategicMerge may hold a patch inline instead of a path.
+                if isinstance(item, str) and "\n" not in item:
                     yield item
     for patch in (doc.get("patches") or []) + (doc.get("patchesJson6902") or []):
         if isinstance(patch, dict) and isinstance(patch.get("path"), str):

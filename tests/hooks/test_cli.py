@@ -85,3 +85,15 @@ def test_the_secret_guard_refuses_a_plaintext_secret(make_repo):
     assert proc.returncode == 1
     assert proc.stdout.startswith("base/app/secret.yaml:5: error secret-plaintext [Secret/s]: ")
     assert "hunter2" not in proc.stdout
+
+
+def test_the_fix_the_lint_names_makes_the_lint_pass(make_repo, kustguard):
+    root = make_repo({**REPO, "base/app/kustomization.yaml": (
+        "# the app\nresources: [settings.yaml, extra.yaml]\ncommonLabels:\n  team: web  # owner\n")})
+    rel = "base/app/kustomization.yaml"
+    proc = hooks(root, "kustomization-lint", rel)
+    assert proc.returncode == 1 and f"`kustguard fix {rel}` does it for you" in proc.stdout
+    fixed = kustguard("fix", rel, cwd=root)
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    assert hooks(root, "kustomization-lint", rel).returncode == 0
+    assert "# owner" in (root / rel).read_text()

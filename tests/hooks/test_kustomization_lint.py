@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from kustguard.hooks.kustomization_lint import check_files, lint_text, unpinned_reason
+from kustguard.edit.migrate import FIXABLE, MANUAL
+from kustguard.hooks.kustomization_lint import (
+    AUTOMATIC, DEPRECATED, check_files, lint_text, unpinned_reason,
+)
 
 
 def lint(text: str):
@@ -31,6 +34,7 @@ def test_common_labels_is_refused_with_the_labels_block_that_replaces_it():
     assert (problem.file, problem.line) == ("k/kustomization.yaml", 3)
     assert problem.message == "commonLabels is deprecated (replaced by labels)"
     assert "labels: [{pairs: {team: a, tier: web}, includeSelectors: true}]" in problem.fix
+    assert problem.fix.endswith("`kustguard fix k/kustomization.yaml` does it for you")
     assert str(problem).startswith("k/kustomization.yaml:3: commonLabels is deprecated")
 
 
@@ -99,3 +103,10 @@ def test_check_files_reads_only_kustomizations_and_reports_broken_yaml(tmp_path)
                             tmp_path)
     assert (problem.file, problem.line) == ("a/kustomization.yaml", 2)
     assert "duplicate key 'resources'" in problem.message
+
+
+def test_the_fields_said_to_be_automatic_are_those_kustguard_fix_rewrites():
+    assert AUTOMATIC == set(FIXABLE)
+    assert set(MANUAL) <= set(DEPRECATED) - AUTOMATIC
+    [problem] = lint("vars: []\n")
+    assert problem.fix.endswith("kustguard fix cannot do this one for you")

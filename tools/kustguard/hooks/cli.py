@@ -1,9 +1,9 @@
 """`kustguard hooks <hook> FILE...`: the pre-commit entry points.
 
-Registered in the main CLI through FEATURE_CLIS (register), and runnable on
-its own as `python -m kustguard.hooks <hook> FILE...` (main), which is what
-the published hooks call. FILE paths are relative to the current folder,
-which pre-commit sets to the repository root.
+Registered in the main CLI through FEATURE_CLIS (register), which both hook
+configurations call; also runnable on its own as `python -m kustguard.hooks
+<hook> FILE...` (main). FILE paths are relative to the current folder, which
+pre-commit sets to the repository root.
 """
 from __future__ import annotations
 

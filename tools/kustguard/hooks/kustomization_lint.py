@@ -78,7 +78,8 @@ def _fix_common_labels(doc: dict) -> str:
             "selectors of live workloads are immutable, so change it only for new ones)")
 
 
-# field -> (why, fix from the document)
+# field -> (why, fix from the document). `kustguard fix` (kustguard.edit)
+# rewrites the AUTOMATIC ones, keeping comments and proving the output unchanged.
 DEPRECATED = {
     "bases": ("merged into resources", _fix_bases),
     "patchesStrategicMerge": ("replaced by patches", _fix_strategic_merge),
@@ -90,7 +91,13 @@ DEPRECATED = {
     "helmChartInflationGenerator": ("replaced by helmCharts",
                                     lambda doc: "declare each chart under helmCharts:"),
 }
-DEPRECATED_HINT = "kustomize edit fix rewrites most of these"
+AUTOMATIC = frozenset({"bases", "patchesStrategicMerge", "patchesJson6902", "commonLabels"})
+
+
+def fix_command(field: str, display: str) -> str:
+    if field in AUTOMATIC:
+        return f"`kustguard fix {display}` does it for you"
+    return "kustguard fix cannot do this one for you"
 
 
 def unpinned_reason(url: str) -> str | None:
@@ -135,7 +142,7 @@ def lint_text(text: str, display: str) -> list[Problem]:
         if name in doc:
             problems.append(Problem(display, lines.get(name, (0, None))[0],
                                     f"{name} is deprecated ({why})",
-                                    f"{fix(doc)}; {DEPRECATED_HINT}"))
+                                    f"{fix(doc)}; {fix_command(name, display)}"))
     for name in REMOTE_FIELDS:
         value = lines.get(name, (0, None))[1]
         items = value.value if isinstance(value, yaml.SequenceNode) else []

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kustguard.checks._containers import CONTAINER_FIELDS
+from kustguard.checks._podspec import context_path
 from kustguard.resources import FieldPath
 
 LEVELS = ("privileged", "baseline", "restricted")
@@ -306,7 +307,7 @@ def evaluate(metadata: dict[str, Any], spec: dict[str, Any], policy: Policy, *,
             if _sc(c).get("allowPrivilegeEscalation") is not False:
                 add(Violation("Privilege Escalation", _cname(c),
                               "does not set allowPrivilegeEscalation: false",
-                              _deepest(c, path, "allowPrivilegeEscalation")))
+                              context_path(c, path, "allowPrivilegeEscalation")))
 
     pod_non_root = pod_sc.get("runAsNonRoot")
     if pod_non_root is False:
@@ -320,7 +321,7 @@ def evaluate(metadata: dict[str, Any], spec: dict[str, Any], policy: Policy, *,
         elif value is None and pod_non_root is not True:
             add(Violation("Running as Non-root", _cname(c),
                           "does not set runAsNonRoot: true (nor does the pod)",
-                          _deepest(c, path, "runAsNonRoot")))
+                          context_path(c, path, "runAsNonRoot")))
 
     if v >= (1, 23):
         for subject, sc, sc_path in contexts:
@@ -341,7 +342,7 @@ def evaluate(metadata: dict[str, Any], spec: dict[str, Any], policy: Policy, *,
             elif kind is None and pod_type not in SECCOMP_ALLOWED:
                 add(Violation("Seccomp", _cname(c),
                               "has no RuntimeDefault or Localhost seccompProfile (nor does the pod)",
-                              _deepest(c, path, "seccompProfile")))
+                              context_path(c, path, "seccompProfile")))
 
     if restricted_caps and not linux_only_exempt:
         for path, c in containers:
@@ -349,7 +350,7 @@ def evaluate(metadata: dict[str, Any], spec: dict[str, Any], policy: Policy, *,
             drop = caps.get("drop") if isinstance(caps, dict) else None
             if not (isinstance(drop, list) and "ALL" in [str(d) for d in drop]):
                 add(Violation("Capabilities", _cname(c), "does not drop ALL",
-                              _deepest(c, path, "capabilities", "drop")))
+                              context_path(c, path, "capabilities", "drop")))
             added = caps.get("add") if isinstance(caps, dict) else None
             bad = [str(a) for a in added if str(a) != "NET_BIND_SERVICE"] \
                 if isinstance(added, list) else []
@@ -357,18 +358,6 @@ def evaluate(metadata: dict[str, Any], spec: dict[str, Any], policy: Policy, *,
                 add(Violation("Capabilities", _cname(c),
                               f"adds {', '.join(bad)} (only NET_BIND_SERVICE may be added)",
                               path + ("securityContext", "capabilities", "add")))
-    return out
-
-
-def _deepest(container: dict[str, Any], path: FieldPath, *leaf: str) -> FieldPath:
-    node: Any = container
-    out = path
-    for key in ("securityContext", *leaf):
-        if isinstance(node, dict) and key in node:
-            node = node[key]
-            out = out + (key,)
-        else:
-            break
     return out
 
 

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from kustguard.netpol.bitsets import members
+from kustguard.netpol.intervals import intersect, merge, subtract
 
 V6_OFFSET = 1 << 32
 SPACE_END = V6_OFFSET + (1 << 128)  # exclusive
@@ -43,13 +44,7 @@ class IPSet:
     __slots__ = ("intervals",)
 
     def __init__(self, intervals: Iterable[Interval] = ()) -> None:
-        merged: list[list[int]] = []
-        for lo, hi in sorted(intervals):
-            if merged and lo <= merged[-1][1] + 1:
-                merged[-1][1] = max(merged[-1][1], hi)
-            else:
-                merged.append([lo, hi])
-        self.intervals: tuple[Interval, ...] = tuple((lo, hi) for lo, hi in merged)
+        self.intervals: tuple[Interval, ...] = merge(intervals)
 
     @classmethod
     def parse(cls, cidr: str, excepts: Iterable[str] = ()) -> "IPSet":
@@ -71,23 +66,10 @@ class IPSet:
         return IPSet(self.intervals + other.intervals)
 
     def __sub__(self, other: "IPSet") -> "IPSet":
-        out = []
-        for lo, hi in self.intervals:
-            cur = lo
-            for blo, bhi in other.intervals:
-                if bhi < cur or blo > hi:
-                    continue
-                if blo > cur:
-                    out.append((cur, blo - 1))
-                cur = max(cur, bhi + 1)
-                if cur > hi:
-                    break
-            if cur <= hi:
-                out.append((cur, hi))
-        return IPSet(out)
+        return IPSet(subtract(self.intervals, other.intervals))
 
     def __and__(self, other: "IPSet") -> "IPSet":
-        return self - (self - other)
+        return IPSet(intersect(self.intervals, other.intervals))
 
     def covers(self, other: "IPSet") -> bool:
         return not (other - self)

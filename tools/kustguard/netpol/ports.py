@@ -16,54 +16,13 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable, Iterator
 
+from kustguard.netpol.intervals import intersect, merge, subtract
+
 PROTOCOLS = ("TCP", "UDP", "SCTP")
 MIN_PORT = 1
 MAX_PORT = 65535
 
 Range = tuple[int, int]  # inclusive
-
-
-def _merge_ranges(ranges: Iterable[Range]) -> tuple[Range, ...]:
-    out: list[list[int]] = []
-    for lo, hi in sorted(ranges):
-        if out and lo <= out[-1][1] + 1:
-            if hi > out[-1][1]:
-                out[-1][1] = hi
-        else:
-            out.append([lo, hi])
-    return tuple((lo, hi) for lo, hi in out)
-
-
-def _intersect_ranges(a: tuple[Range, ...], b: tuple[Range, ...]) -> tuple[Range, ...]:
-    out = []
-    i = j = 0
-    while i < len(a) and j < len(b):
-        lo = max(a[i][0], b[j][0])
-        hi = min(a[i][1], b[j][1])
-        if lo <= hi:
-            out.append((lo, hi))
-        if a[i][1] < b[j][1]:
-            i += 1
-        else:
-            j += 1
-    return tuple(out)
-
-
-def _subtract_ranges(a: tuple[Range, ...], b: tuple[Range, ...]) -> tuple[Range, ...]:
-    out = []
-    for lo, hi in a:
-        cur = lo
-        for blo, bhi in b:
-            if bhi < cur or blo > hi:
-                continue
-            if blo > cur:
-                out.append((cur, blo - 1))
-            cur = max(cur, bhi + 1)
-            if cur > hi:
-                break
-        if cur <= hi:
-            out.append((cur, hi))
-    return tuple(out)
 
 
 class PortSet:
@@ -74,7 +33,7 @@ class PortSet:
     def __init__(self, by_proto: dict[str, Iterable[Range]] | None = None) -> None:
         clean = {}
         for proto in PROTOCOLS:
-            ranges = _merge_ranges((by_proto or {}).get(proto, ()))
+            ranges = merge((by_proto or {}).get(proto, ()))
             if ranges:
                 clean[proto] = ranges
         self._by_proto: dict[str, tuple[Range, ...]] = clean
@@ -115,10 +74,10 @@ class PortSet:
         return PortSet({p: self.ranges(p) + other.ranges(p) for p in PROTOCOLS})
 
     def __and__(self, other: "PortSet") -> "PortSet":
-        return PortSet({p: _intersect_ranges(self.ranges(p), other.ranges(p)) for p in PROTOCOLS})
+        return PortSet({p: intersect(self.ranges(p), other.ranges(p)) for p in PROTOCOLS})
 
     def __sub__(self, other: "PortSet") -> "PortSet":
-        return PortSet({p: _subtract_ranges(self.ranges(p), other.ranges(p)) for p in PROTOCOLS})
+        return PortSet({p: subtract(self.ranges(p), other.ranges(p)) for p in PROTOCOLS})
 
     def covers(self, other: "PortSet") -> bool:
         return not (other - self)

@@ -115,9 +115,10 @@ class RenderEngine:
         if proc.returncode != 0:
             message = "kustomize: " + condense_error(proc.stderr.decode("utf-8", "replace"),
                                                      self.repo_root)
-            if remote:
+            if remote and _NETWORK_FAILURE.search(message):
                 return RenderResult(entry, status="remote-unreachable", wrapper_dir=wrapper,
-                                    error=f"remote base unreachable ({remote[0]}): {message}")
+                                    error=f"remote base unreachable: {remote[0]} "
+                                          "(offline? kustomize could not fetch it)")
             return RenderResult(entry, status="error", error=message, wrapper_dir=wrapper)
         try:
             text = proc.stdout.decode("utf-8")
@@ -142,6 +143,10 @@ class RenderEngine:
         return results
 
 
+# What kustomize (through Go's net/http or git) says when it cannot reach a host.
+_NETWORK_FAILURE = re.compile(
+    r"no such host|Could not resolve host|dial tcp|connection refused|network is unreachable|"
+    r"i/o timeout|TLS handshake timeout|unable to access", re.IGNORECASE)
 _RECURSED = re.compile(r"recursed accumulation of path '([^']+)'")
 
 

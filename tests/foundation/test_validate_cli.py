@@ -134,12 +134,12 @@ def test_unknown_option_is_one_line_exit_2(make_repo, kustguard):
 def test_remote_base_offline_is_reported_not_skipped(make_repo, kustguard):
     root = simple_repo(make_repo, **{
         "argocd/install/kustomization.yaml":
-            "resources:\n- https://example.invalid/argo-cd/v3.2.12/manifests/install.yaml\n"})
+            "resources:\n- http://127.0.0.1:9/argo-cd/v3.2.12/manifests/install.yaml\n"})
     proc = kustguard("validate", "--format", "json", cwd=root, timeout=120)
     overlays = {o["name"]: o for o in json.loads(proc.stdout)["overlays"]}
     assert overlays["argocd/install"]["status"] == "remote-unreachable"
     assert overlays["argocd/install"]["error"] == (
-        "remote base unreachable: https://example.invalid/argo-cd/v3.2.12/manifests/install.yaml "
+        "remote base unreachable: http://127.0.0.1:9/argo-cd/v3.2.12/manifests/install.yaml "
         "(offline? kustomize could not fetch it)")
     text = kustguard("validate", cwd=root, timeout=120).stdout
     assert "argocd/install: not rendered: remote base unreachable" in text

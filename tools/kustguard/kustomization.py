@@ -121,6 +121,9 @@ def dependencies(folder: Path, _seen: set[Path] | None = None) -> Dependencies:
     deps.folders.add(folder)
     deps.files.update(p for p in folder.iterdir() if p.is_file())
     doc = read_kustomization(kfile)
+    # Only plugin configs read further files; other entries are plain manifests.
+    plugin_configs = {e for name in ("generators", "transformers", "validators")
+                      for e in (doc.get(name) or []) if isinstance(e, str)}
     for entry in _entries(doc):
         if is_remote(entry):
             deps.remote.append(entry)
@@ -133,7 +136,8 @@ def dependencies(folder: Path, _seen: set[Path] | None = None) -> Dependencies:
             deps.remote += sub.remote
         elif target.is_file():
             deps.files.add(target)
-            deps.files.update(plugin_files(target))
+            if entry in plugin_configs:
+                deps.files.update(plugin_files(target))
         else:
             raise InputError(f"{entry!r} does not exist", kfile,
                              hint="fix the path or create the file")

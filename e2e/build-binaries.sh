@@ -7,12 +7,19 @@
 # Prints the bin folder on stdout. A binary already built is reused.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=versions.env
+# shellcheck source=/dev/null
 source "$here/versions.env"
 cache=${KUSTGUARD_E2E_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kustguard-e2e}
 bin="$cache/k8s-$K8S_VERSION-kwok-$KWOK_VERSION-argocd-$ARGOCD_VERSION/bin"
 mkdir -p "$bin"
 log() { echo "e2e build: $*" >&2; }
+# timed NAME CMD...: run CMD, then log how long it took (cold build times).
+timed() {
+  local name=$1 t0=$SECONDS
+  shift
+  "$@"
+  log "$name built in $((SECONDS - t0))s"
+}
 command -v go >/dev/null || { log "Go is missing: install Go to build the control plane"; exit 2; }
 
 build_kubernetes() {
@@ -76,31 +83,37 @@ GO
     local ldflags="-s -w -X k8s.io/component-base/version.gitVersion=$K8S_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor"
     for cmd in kube-apiserver kube-controller-manager kube-scheduler; do
       log "building $cmd"
-      GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" -o "$bin/$cmd" "k8s.io/kubernetes/cmd/$cmd"
+      GOFLAGS=-mod=mod CGO_ENABLED=0 timed "$cmd" go build -trimpath -ldflags "$ldflags" -o "$bin/$cmd" "k8s.io/kubernetes/cmd/$cmd"
     done
     log "building etcd"
-    GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$bin/etcd" ./etcd
+    GOFLAGS=-mod=mod CGO_ENABLED=0 timed etcd go build -trimpath -ldflags "-s -w" -o "$bin/etcd" ./etcd
   )
 }
 
 build_kwok() {
   [ -x "$bin/kwok" ] && return 0
   log "kwok $KWOK_VERSION"
-  GOBIN="$bin" CGO_ENABLED=0 go install "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"
+  GOBIN="$bin" CGO_ENABLED=0 timed kwok go install "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"
 }
 
 build_argocd() {
-  [ -x "$bin/argocd" ] && return 0
+  local share="$bin/../share"
+  [ -x "$bin/argocd" ] && [ -f "$share/argocd-install.yaml" ] && return 0
   log "argo-cd $ARGOCD_VERSION"
   go mod download "github.com/argoproj/argo-cd/v3@$ARGOCD_VERSION"
   local mod src="$cache/src/argo-cd-$ARGOCD_VERSION"
   mod=$(go env GOMODCACHE)/github.com/argoproj/argo-cd/v3@$ARGOCD_VERSION
+  # The install manifest maps argocd-cm / argocd-cmd-params-cm keys to each
+  # component's environment; the harness applies the same mapping.
+  mkdir -p "$share"
+  install -m 0644 "$mod/manifests/install.yaml" "$share/argocd-install.yaml"
+  [ -x "$bin/argocd" ] && return 0
   if [ ! -d "$src" ]; then
     cp -r "$mod" "$src.tmp" && chmod -R u+w "$src.tmp" && mv "$src.tmp" "$src"
   fi
   # The UI is not built: an empty dist folder lets the server embed nothing.
   mkdir -p "$src/ui/dist/app" && touch "$src/ui/dist/app/gitkeep"
-  (cd "$src" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X github.com/argoproj/argo-cd/v3/common.version=${ARGOCD_VERSION#v}" -o "$bin/argocd" ./cmd)
+  (cd "$src" && CGO_ENABLED=0 timed argocd go build -trimpath -ldflags "-s -w -X github.com/argoproj/argo-cd/v3/common.version=${ARGOCD_VERSION#v}" -o "$bin/argocd" ./cmd)
 }
 
 what=${1:-all}

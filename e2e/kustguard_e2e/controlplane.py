@@ -71,14 +71,20 @@ class Binaries:
         """Argo CD's install.yaml, kept beside the binaries by the build."""
         return self.bin.parent / "share" / "argocd-install.yaml"
 
-    def check(self) -> None:
-        for name in ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler",
-                     "kwok", "argocd"):
+    def check(self, *names: str) -> None:
+        for name in names:
             self[name]
-        for tool in ("redis-server", "git"):
-            if shutil.which(tool) is None:
-                raise FileNotFoundError(f"{tool} is missing (Debian: apt-get install "
-                                        f"{'redis-server' if tool == 'redis-server' else 'git'})")
+
+
+KUBERNETES = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok")
+
+
+def check_tools(*tools: str) -> None:
+    """Tools from the system (Debian: apt-get install redis-server git)."""
+    missing = [t for t in tools if shutil.which(t) is None]
+    if missing:
+        raise FileNotFoundError(f"missing: {', '.join(missing)} (Debian: apt-get install "
+                                f"{' '.join(missing)})")
 
 
 @dataclass
@@ -162,7 +168,6 @@ class ControlPlane:
     """One throwaway cluster (and, once started, Argo CD) in ``workdir``."""
 
     def __init__(self, binaries: Binaries, workdir: Path | None = None) -> None:
-        binaries.check()
         self.bins = binaries
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="kustguard-e2e-"))
         self.logs = self.workdir / "logs"
@@ -207,6 +212,7 @@ class ControlPlane:
     def start_kubernetes(self, nodes: list[dict[str, Any]],
                          kwok_stages: Path = MANIFESTS / "kwok-stages.yaml") -> None:
         """``nodes``: ``[{"name": ..., "labels": {...}}]``, created as kwok nodes."""
+        self.bins.check(*KUBERNETES)
         t0 = time.monotonic()
         self.ports.allocate("etcd", "etcd_peer", "apiserver", "controller_manager",
                             "scheduler")
@@ -262,10 +268,12 @@ class ControlPlane:
                   f"--authentication-kubeconfig={self.kubeconfig}",
                   f"--authorization-kubeconfig={self.kubeconfig}",
                   "--bind-address=127.0.0.1", "--leader-elect=false"]
+        kcm_tls = pki.serving("kube-controller-manager")
+        scheduler_tls = pki.serving("kube-scheduler")
         kcm = self.supervisor.start("kube-controller-manager", [
             self.bins["kube-controller-manager"], *common,
             f"--secure-port={self.ports.controller_manager}",
-            f"--cert-dir={self.workdir / 'kcm'}",
+            f"--tls-cert-file={kcm_tls.cert}", f"--tls-private-key-file={kcm_tls.key}",
             f"--service-account-private-key-file={sa.key}",
             f"--root-ca-file={pki.ca}",
             f"--cluster-signing-cert-file={pki.ca}",
@@ -274,12 +282,14 @@ class ControlPlane:
         scheduler = self.supervisor.start("kube-scheduler", [
             self.bins["kube-scheduler"], *common,
             f"--secure-port={self.ports.scheduler}",
-            f"--cert-dir={self.workdir / 'scheduler'}"])
+            f"--tls-cert-file={scheduler_tls.cert}",
+            f"--tls-private-key-file={scheduler_tls.key}"])
+        ca = str(pki.ca)
         wait_until(lambda: _http_ok(f"https://127.0.0.1:{self.ports.controller_manager}/healthz",
-                                    verify=False),
+                                    verify=ca),
                    timeout=START_TIMEOUT, what="kube-controller-manager /healthz", process=kcm)
         wait_until(lambda: _http_ok(f"https://127.0.0.1:{self.ports.scheduler}/healthz",
-                                    verify=False),
+                                    verify=ca),
                    timeout=START_TIMEOUT, what="kube-scheduler /healthz", process=scheduler)
         # The service-account controller runs: pods can be admitted.
         wait_until(lambda: self.kube.get("v1", "ServiceAccount", "default", "default"),
@@ -403,6 +413,8 @@ class ControlPlane:
         ``tool_path``: folders put first on PATH (kustomize, the KRM plugin);
         ``plugin_env``: more environment for the plugin (e.g. SOPS_AGE_KEY_FILE).
         """
+        self.bins.check("argocd")
+        check_tools("redis-server", "git")
         t0 = time.monotonic()
         kube = self.kube
         self.install_crds(crds)

@@ -51,7 +51,8 @@ class Kube:
         self.server = server.rstrip("/")
         self.timeout = timeout
         self._http = requests.Session()
-        self._http.verify = ca
+        # Per request: a session-level verify loses to REQUESTS_CA_BUNDLE.
+        self._verify = ca
         self._http.cert = (cert, key)
         self._resources: dict[tuple[str, str], Resource] = {}
         self._lock = threading.Lock()
@@ -68,7 +69,8 @@ class Kube:
         if data is not None:
             headers["Content-Type"] = content_type
         resp = self._http.request(method, self.server + path, params=params, data=data,
-                                  headers=headers, timeout=timeout or self.timeout)
+                                  headers=headers, timeout=timeout or self.timeout,
+                                  verify=self._verify)
         if resp.status_code >= 400:
             try:
                 status = resp.json()

@@ -109,7 +109,8 @@ def argocd(cluster: ControlPlane, shared_dir: Path) -> ControlPlane:
     """Argo CD on the cluster: CRDs, config (with the project's own argocd-cm and
     argocd-cmd-params-cm settings), redis, the kustguard plugin server,
     repo-server, application controller and API server."""
-    cluster.start_argocd(crds=project.argocd_crds(shared_dir),
+    crds = project.argocd_crds(shared_dir, cluster.bins.argocd_install_manifest)
+    cluster.start_argocd(crds=crds,
                          settings=project.argocd_settings(),
                          plugin_config=project.plugin_config(),
                          tool_path=project.plugin_tool_path(),

@@ -245,9 +245,19 @@ def upstream_crds(shared_dir: Path) -> list[dict]:
             if d.get("kind") == "CustomResourceDefinition"]
 
 
-def argocd_crds(shared_dir: Path) -> list[dict]:
-    folder = shared_dir / "argocd" / versions()["ARGOCD_VERSION"] / "crds"
-    return [d for path in sorted(folder.glob("*.yaml")) for d in load_docs(path)]
+def argocd_crds(shared_dir: Path, install_manifest: Path) -> list[dict]:
+    """The CRDs of the Argo CD version the project pins, checked to be those
+    of the version the control plane runs (its install manifest's)."""
+    folder = shared_dir / "argocd" / versions()["ARGOCD_PROJECT_VERSION"] / "crds"
+    pinned = [d for path in sorted(folder.glob("*.yaml")) for d in load_docs(path)]
+    assert pinned, f"no CRDs in {folder}"
+    running = {d["metadata"]["name"]: d for d in load_docs(install_manifest)
+               if d.get("kind") == "CustomResourceDefinition"}
+    for crd in pinned:
+        assert running.get(crd["metadata"]["name"]) == crd, \
+            f"CRD {crd['metadata']['name']} differs between the pinned Argo CD and the " \
+            f"one built for the tests ({install_manifest})"
+    return pinned
 
 
 def _structural(node: Any) -> Any:

@@ -26,7 +26,7 @@ def hooks(root: Path, *args: str) -> subprocess.CompletedProcess:
 def test_without_a_hook_name_it_says_what_to_do_in_one_line(tmp_path):
     proc = hooks(tmp_path)
     assert proc.returncode == 2
-    assert proc.stderr.count("\n") == 1 and "see 'python -m kustguard.hooks --help'" in proc.stderr
+    assert proc.stderr.count("\n") == 1 and "see 'kustguard hooks --help'" in proc.stderr
     assert "Traceback" not in proc.stderr
 
 

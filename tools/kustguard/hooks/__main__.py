@@ -1,6 +1,6 @@
-"""`python -m kustguard.hooks <hook> FILE...`: the pre-commit entry points."""
+"""`python -m kustguard.hooks <hook> FILE...`: the same as `kustguard hooks <hook> FILE...`."""
 import sys
 
-from kustguard.hooks.cli import main
+from kustguard.cli import main
 
-sys.exit(main())
+sys.exit(main(["hooks", *sys.argv[1:]]))

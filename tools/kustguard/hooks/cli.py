@@ -7,12 +7,9 @@ pre-commit sets to the repository root.
 """
 from __future__ import annotations
 
-import argparse
-import os
-import sys
 from pathlib import Path
 
-from kustguard.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, InputError
+from kustguard.errors import EXIT_CLEAN, EXIT_FINDINGS, InputError
 
 HOOKS = (
     ("yaml-syntax", "strict YAML: every document parses, no duplicate keys, UTF-8"),
@@ -119,29 +116,3 @@ def register(subparsers) -> None:
     hooks = subparsers.add_parser("hooks", help="pre-commit hooks (run on the staged files)",
                                   description=__doc__.splitlines()[0])
     add_commands(hooks.add_subparsers(dest="hook", required=True))
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # one line and exit 2, like the main CLI
-        raise InputError(f"{self.prog}: {message}", hint=f"see '{self.prog} --help'")
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = _Parser(prog="python -m kustguard.hooks", description=__doc__.splitlines()[0])
-    add_commands(parser.add_subparsers(dest="hook", required=True, parser_class=_Parser))
-    try:
-        args = parser.parse_args(argv)
-        return int(args.handler(args))
-    except InputError as exc:
-        print(f"kustguard: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        return 130
-    except BrokenPipeError:
-        return EXIT_CLEAN
-    except Exception as exc:  # never a traceback in a commit; KUSTGUARD_DEBUG shows it
-        if os.environ.get("KUSTGUARD_DEBUG"):
-            raise
-        print(f"kustguard: internal error: {type(exc).__name__}: {exc} "
-              "(set KUSTGUARD_DEBUG=1 for details and report it)", file=sys.stderr)
-        return EXIT_USAGE

@@ -65,3 +65,9 @@ k3d-down:
 e2e: setup
 	@bin=$$(nice -n 10 bash e2e/build-binaries.sh) && \
 	  KUSTGUARD_E2E_BIN="$$bin" $(PY) -m pytest -m e2e -q -rA --durations=0 tests/e2e $(E2E_PYTEST_ARGS)
+
+# Benchmarks against the peers, side by side (docs/bench.md): installs them
+# pinned into .tools, generates the corpora, writes bench/RESULTS.md.
+# Options through BENCH_ARGS, e.g. make bench BENCH_ARGS='--size quick --only schema,full'
+bench: setup
+	@$(PY) bench/run.py $(BENCH_ARGS)

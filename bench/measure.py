@@ -1,7 +1,8 @@
 """Run commands and measure them: wall time, CPU time and peak memory.
 
-Each command runs as a child process in its own process group; `os.wait4`
-returns its resource usage, which on Linux includes every descendant it
+Each command runs as a child process in its own process group, forked by a
+small helper process (launcher.py, so the harness's own size does not leak
+into the child's peak memory); `os.wait4` returns its resource usage, which on Linux includes every descendant it
 waited for (a shell pipeline's stages, kustomize under kustguard). So:
 
 - wall: time from start to exit (monotonic clock);
@@ -14,12 +15,10 @@ order rotates every round), so a change in machine load hits both sides.
 """
 from __future__ import annotations
 
-import os
-import signal
+import json
 import statistics
 import subprocess
-import threading
-import time
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -47,41 +46,39 @@ class Command:
     before: Callable[[], None] | None = None  # runs untimed before each sample
 
 
+_LAUNCHER: subprocess.Popen | None = None
+
+
+def start_launcher() -> None:
+    """Start the small process that forks every measured command (launcher.py).
+
+    Call it early, while the harness is small; run_once starts it otherwise."""
+    global _LAUNCHER
+    if _LAUNCHER is None or _LAUNCHER.poll() is not None:
+        _LAUNCHER = subprocess.Popen([sys.executable, str(Path(__file__).with_name("launcher.py"))],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+
+
 def run_once(cmd: Command) -> Sample:
     if cmd.before is not None:
         cmd.before()
-    out = open(cmd.stdout, "wb") if cmd.stdout else open(os.devnull, "wb")
-    err_path = (cmd.stdout.with_suffix(cmd.stdout.suffix + ".err") if cmd.stdout else None)
-    err = open(err_path, "wb") if err_path else subprocess.DEVNULL
+    start_launcher()
+    assert _LAUNCHER is not None and _LAUNCHER.stdin and _LAUNCHER.stdout
     shell = isinstance(cmd.argv, str)
-    try:
-        start = time.monotonic()
-        proc = subprocess.Popen(cmd.argv if not shell else ["bash", "-c", cmd.argv], cwd=cmd.cwd,
-                                env=cmd.env, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
-                                start_new_session=True)
-        timed_out = threading.Event()
-
-        def kill() -> None:
-            timed_out.set()
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-
-        timer = threading.Timer(cmd.timeout, kill)
-        timer.start()
-        try:
-            _, status, usage = os.wait4(proc.pid, 0)
-        finally:
-            timer.cancel()
-        wall = time.monotonic() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
-    finally:
-        out.close()
-        if err_path:
-            err.close()
-    return Sample(wall=wall, cpu=usage.ru_utime + usage.ru_stime, rss_mb=usage.ru_maxrss / 1024,
-                  rc=proc.returncode, timed_out=timed_out.is_set())
+    request = {
+        "argv": ["bash", "-c", cmd.argv] if shell else [str(a) for a in cmd.argv],
+        "cwd": str(cmd.cwd) if cmd.cwd else None,
+        "env": cmd.env,
+        "stdout": str(cmd.stdout) if cmd.stdout else None,
+        "stderr": str(cmd.stdout) + ".err" if cmd.stdout else None,
+        "timeout": cmd.timeout,
+    }
+    _LAUNCHER.stdin.write(json.dumps(request) + "\n")
+    _LAUNCHER.stdin.flush()
+    result = json.loads(_LAUNCHER.stdout.readline())
+    if "error" in result:
+        raise CommandFailed(f"cannot run {request['argv'][0]}: {result['error']}")
+    return Sample(**result)
 
 
 class CommandFailed(RuntimeError):

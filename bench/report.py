@@ -294,7 +294,7 @@ def render(results: dict) -> str:
               "`lint` with all built-in checks, its built-in `schema-validation` (which downloads "
               "schemas) replaced by the same kubeconform template on the local schemas. Checkov: "
               "`-d DIR --framework kubernetes --skip-download`. Same tree of files for all three.", "",
-              "| corpus | kustguard | kube-linter | ratio | Checkov | kustguard (alternated with Checkov) | ratio | our findings |",
+              "| corpus | kustguard | kube-linter | ratio | Checkov | kustguard (alternated with Checkov) | ratio | findings |",
               "|---|---|---|---|---|---|---|---|"]
         for key, row in full.items():
             ck = row.get("checkov")
@@ -304,7 +304,8 @@ def render(results: dict) -> str:
                      f"{_fmt_ratio(_ratio(_median(row.get(OURS)), _median(row.get('kube-linter'))))} | "
                      f"{ck_cell} | {_cell(row.get('kustguard (with checkov)'))} | "
                      f"{_fmt_ratio(_ratio(_median(row.get('kustguard (with checkov)')), _median(ck)))} | "
-                     f"{ours.get('findings', '—')} ({ours.get('invalid', '—')} schema-invalid) |")
+                     f"ours {ours.get('findings', '—')} ({ours.get('invalid', '—')} schema-invalid)"
+                     + "".join(f"; {k} {v:,}" for k, v in (row.get("peer_counts") or {}).items()) + " |")
         notes = [row["checkov_note"] for row in full.values() if row.get("checkov_note")]
         if notes:
             L += ["", "Checkov: " + "; ".join(notes) + "."]

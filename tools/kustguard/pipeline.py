@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from kustguard.checks import CheckContext, CheckInfo, all_checks, run_checks
@@ -54,8 +55,19 @@ class RunResult:
     overlays: list[Overlay]
     findings: list[Finding]
     suppressed: int
-    checks: tuple[CheckInfo, ...]
+    config: Config | None = None
+    only: set[str] | None = None
     warnings: list[str] = field(default_factory=list)
+
+    @cached_property
+    def checks(self) -> tuple[CheckInfo, ...]:
+        """The checks that ran (for reports that list them). Computed on
+        demand: it imports every check module, which a fully cached run skips."""
+        if self.config is None:
+            return all_checks()
+        ran = {info.id for name in [o.name for o in self.overlays] + [""]
+               for info, _ in enabled_checks(self.config, name, self.only)}
+        return tuple(c for c in all_checks() if c.id in ran)
 
     @property
     def input_errors(self) -> list[str]:
@@ -210,10 +222,7 @@ def run(repo_root: Path, entries: list[Entry], config: Config, *, engine: Render
         findings += mine
         suppressed += hidden_count
     findings.sort(key=Finding.sort_key)
-    ran = {info.id for name in [o.name for o in overlays] + [""]
-           for info, _ in enabled_checks(config, name, only)}
-    return RunResult(overlays, findings, suppressed,
-                     tuple(c for c in all_checks() if c.id in ran))
+    return RunResult(overlays, findings, suppressed, config=config, only=only)
 
 
 def _collect(pairs) -> tuple[list[Finding], int]:

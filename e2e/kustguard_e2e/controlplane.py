@@ -301,7 +301,11 @@ class ControlPlane:
             self.bins["kwok"], f"--kubeconfig={self.kubeconfig}",
             f"--config={kwok_stages}",
             "--manage-all-nodes=false", "--manage-nodes-with-label-selector=type=kwok",
-            f"--cidr={POD_CIDR}", "--node-ip=127.0.0.1"],
+            f"--cidr={POD_CIDR}", "--node-ip=127.0.0.1",
+            # Renew node Leases (as kubelets do): without the flag, kwok
+            # v0.7.0 runs no lease controller and its status heartbeat comes
+            # less often than the node monitor grace period, so nodes flap.
+            "--node-lease-duration-seconds=40"],
             env={**os.environ, "HOME": str(home)})
         for node in nodes:
             labels = {"type": "kwok", "kubernetes.io/os": "linux",

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -31,7 +32,7 @@ from e2e_project import (
 )
 from kustguard_e2e.controlplane import ControlPlane
 
-from kustguard.argocd import ArgoCD, Outcome, Waiter, wait_for
+from kustguard.argocd import ArgoCD, OperationInProgress, Outcome, Waiter, wait_for
 from kustguard.argocd.wait import operation_running
 from kustguard.render import render_objects
 
@@ -66,9 +67,32 @@ def see_revision(client: ArgoCD, name: str, sha: str, timeout: float = 180.0) ->
     return app
 
 
+def operation_revision(app: dict) -> str:
+    """The revision the app's current or last operation syncs."""
+    if app.get("operation"):
+        return ((app["operation"].get("sync") or {}).get("revision")) or ""
+    op_state = (app.get("status") or {}).get("operationState") or {}
+    return ((op_state.get("operation") or {}).get("sync") or {}).get("revision") or ""
+
+
+def await_sync_of(client: ArgoCD, name: str, sha: str, timeout: float = 180.0) -> dict:
+    """The app once its automated sync of ``sha`` has started (or ended).
+
+    Right after a push, the app still shows the last operation's outcome;
+    a wait started then would report that one (e.g. a previous failure)."""
+    app = see_revision(client, name, sha)
+    deadline = time.monotonic() + timeout
+    while operation_revision(app) != sha:
+        assert time.monotonic() < deadline, \
+            f"{name}: no sync of {sha} started after {timeout:g}s (last: {operation_revision(app)})"
+        time.sleep(1)
+        app = client.get(name)
+    return app
+
+
 def deploy_revision(client: ArgoCD, name: str, sha: str,
                     timeout: float = CHANGE_TIMEOUT) -> dict:
-    app = see_revision(client, name, sha)
+    app = await_sync_of(client, name, sha)
     result = wait_for(client, name, timeout=timeout, app=app)
     assert result.ok, result.message
     assert app_revision(result.app) == sha
@@ -198,30 +222,42 @@ def test_a_push_deploys_a_new_image_and_replica_count(argocd, deployed, client, 
 
 
 # -- scenario 4 --------------------------------------------------------------------------------
-BAD_PATCH = """\
-patches:
-  - target:
-      kind: Deployment
-      name: todo
-    patch: |-
-      - op: add
-        path: /spec/template/spec/containers/0/imagePullPolcy
-        value: Always
+# A new Service whose port has no number: kustomize renders it, the API
+# server refuses to create it. Two near misses do not fail a sync, because
+# Argo CD applies client-side without strict field validation: a misspelled
+# field is dropped with a warning (the sync "succeeds", the app stays
+# OutOfSync), and removing the port of an existing Service port entry gives
+# an empty strategic merge patch (the app reports Synced, the old port stays).
+BAD_SERVICE = """\
+# A metrics Service (the port number is missing).
+apiVersion: v1
+kind: Service
+metadata:
+  name: todo-metrics
+spec:
+  selector:
+    app: todo
+  ports:
+    - name: metrics
+      targetPort: http
 """
 
 
 def test_a_bad_commit_fails_with_the_servers_message(argocd, deployed, client, cli_env):
-    deployed.append("overlays/k3d/todo/kustomization.yaml", BAD_PATCH)
-    bad = deployed.commit_and_push("todo: a field name the API server does not know")
+    (deployed.work / "overlays/k3d/todo/metrics-service.yaml").write_text(BAD_SERVICE)
+    deployed.edit("overlays/k3d/todo/kustomization.yaml", "resources:\n",
+                  "resources:\n  - metrics-service.yaml\n")
+    bad = deployed.commit_and_push("todo: a metrics Service, without its port number")
     try:
-        see_revision(client, "k3d-todo", bad)
+        await_sync_of(client, "k3d-todo", bad)
         wait = subprocess.run([KUSTGUARD, "argocd", "wait", "k3d-todo", "--timeout", "600",
                                "--ca-bundle", str(argocd.argocd_ca)],
                               capture_output=True, text=True, env=cli_env, timeout=700)
         said = wait.stdout + wait.stderr
         assert wait.returncode == Outcome.FAILED.exit_code, said
-        assert "imagePullPolcy" in said and "unknown field" in said, said
-        assert "Deployment/todo/todo" in said, said
+        # The API server's own words, and the resource.
+        assert 'Service "todo-metrics" is invalid: spec.ports[0].port:' in said, said
+        assert "Service/todo/todo-metrics" in said, said
 
         # The validator, on the same commit, refuses the same field of the same
         # object: pre-commit would have stopped it.
@@ -229,12 +265,24 @@ def test_a_bad_commit_fails_with_the_servers_message(argocd, deployed, client, c
                                   capture_output=True, text=True, timeout=600)
         found = validate.stdout + validate.stderr
         assert validate.returncode == 1, found
-        problem = [line for line in found.splitlines() if "Deployment/todo/todo" in line]
-        assert problem and "schema" in problem[0], found
-        assert "spec.template.spec.containers[0].imagePullPolcy" in found, found
+        lines = found.splitlines()
+        at = [i for i, line in enumerate(lines) if "Service/todo/todo-metrics" in line]
+        assert len(at) == 1 and "schema" in lines[at[0]], found
+        assert 'spec.ports[0]: "port" is a required property' in lines[at[0] + 1], found
     finally:
         good = deployed.revert_and_push(bad)
-    deploy_revision(client, "k3d-todo", good)
+    # The bad Service was never created, so the live state already matches the
+    # reverted commit: automated sync has nothing to do, and the failed
+    # operation stays the app's last. A sync through the client makes a clean one.
+    see_revision(client, "k3d-todo", good)
+    try:
+        app = client.sync("k3d-todo", prune=True)
+    except OperationInProgress:
+        app = client.get("k3d-todo")
+    result = wait_for(client, "k3d-todo", timeout=CHANGE_TIMEOUT, app=app)
+    assert result.ok, result.message
+    assert result.app["status"]["operationState"]["syncResult"]["revision"] == good
+    assert argocd.kube.get("v1", "Service", "todo-metrics", "todo") is None
 
 
 # -- scenario 5 --------------------------------------------------------------------------------
@@ -273,14 +321,19 @@ def test_removing_a_component_prunes_its_resources(argocd, deployed, client):
 
 # -- scenario 6 --------------------------------------------------------------------------------
 def test_the_loop_survives_a_crashed_controller_and_server(argocd, deployed, client, caplog):
-    """While Argo CD syncs a change, SIGKILL the application controller, then
-    Argo CD's API server (which drops the client's watch stream); both start
-    again. The sync still converges and the waiting client sees it through."""
+    """A push is being synced when the application controller is SIGKILLed,
+    then Argo CD's API server (dropping the waiting client's watch stream);
+    both start again. The sync converges, and the client's wait, started
+    before the faults, sees it through.
+
+    While the controller is down the app's status cannot change, so the wait
+    is still waiting when the server dies: the stream drop always happens."""
     caplog.set_level(logging.INFO, logger="kustguard.argocd")
     rel = "overlays/k3d/voting/kustomization.yaml"
     deployed.append(rel, "replicas:\n  - name: voting-app-deployment\n    count: 2\n")
     sha = deployed.commit_and_push("vote: 2 replicas")
     app = see_revision(client, "k3d-voting", sha)
+    assert app["status"]["sync"]["status"] == "OutOfSync" or operation_running(app)
 
     # Its own session: the main one is used below while the waiter runs. The
     # idle timeout is long, so only the fault can break the stream.
@@ -296,31 +349,46 @@ def test_the_loop_survives_a_crashed_controller_and_server(argocd, deployed, cli
 
     thread = threading.Thread(target=wait, daemon=True)
     thread.start()
+    controller, server = (argocd.process("argocd-application-controller"),
+                          argocd.process("argocd-server"))
     try:
-        # Kill the controller as soon as the automated sync is under way.
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not operation_running(app):
-            time.sleep(0.2)
-            app = client.get("k3d-voting")
-        mid_sync = operation_running(app)
-        argocd.restart("argocd-application-controller")
-        time.sleep(2)
-        argocd.restart("argocd-server")
+        controller.kill()
+        time.sleep(1)
+        assert thread.is_alive(), f"the wait ended before the faults: {outcome}"
+        server.kill()
+        time.sleep(3)
+        server.start()
+        argocd.wait_server()
+        controller.start()
+        argocd.wait_controller()
         thread.join(CHANGE_TIMEOUT + 60)
         assert not thread.is_alive(), "the wait did not return"
     finally:
         waiter_client.close()
-    print(f"controller killed {'during' if mid_sync else 'before or after'} the sync operation")
     assert "error" not in outcome, repr(outcome.get("error"))
     result = outcome["result"]
     assert result.ok, result.message
     assert any("watch stream interrupted" in r.getMessage() for r in caplog.records), \
         "the client's stream was never dropped: the fault was not injected"
     assert app_revision(result.app) == sha
-    assert argocd.process("argocd-application-controller").starts == 2
-    assert argocd.process("argocd-server").starts == 2
+    assert result.app["status"]["operationState"]["syncResult"]["revision"] == sha
+    assert controller.starts == 2 and server.starts == 2
 
     want = next(d for d in render_objects(deployed.work / "overlays/k3d/voting")
                 if d["metadata"]["name"] == "voting-app-deployment")
     assert want["spec"]["replicas"] == 2
     assert_rolled_out(argocd, want)
+
+
+def test_the_kwok_nodes_stayed_ready(argocd, deployed):  # noqa: ARG001
+    """The fake nodes never went NotReady: every result above is about the
+    manifests, not a flapping node (kwok renews its nodes' Leases)."""
+    def when(text: str) -> datetime:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+    for node in argocd.kube.list("v1", "Node", label_selector="type=kwok"):
+        ready = next(c for c in node["status"]["conditions"] if c["type"] == "Ready")
+        assert ready["status"] == "True", node["metadata"]["name"]
+        since = when(ready["lastTransitionTime"]) - when(node["metadata"]["creationTimestamp"])
+        assert since.total_seconds() < 60, \
+            f"{node['metadata']['name']} became Ready again at {ready['lastTransitionTime']}"

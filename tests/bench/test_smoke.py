@@ -33,6 +33,7 @@ SECTIONS = (
     "## Machine", "## Tools", "## Goals", "## 1. Schema validation alone",
     "## 2. Full validation", "## 3. The whole repository", "## 4. Pre-commit",
     "## 5. Reachability", "## 6. SOPS decryption", "## 7. Scaling", "## Where our time goes",
+    "## What the recommended fixes would buy",
     "## Method",
 )
 

@@ -95,11 +95,13 @@ class Process:
         if self._popen is not None:
             self._popen.wait(timeout=30)
 
-    def stop(self, timeout: float = 15.0) -> None:
+    def stop(self, timeout: float = 5.0) -> None:
         """SIGTERM, then SIGKILL after ``timeout``; the whole process group."""
         if self._popen is None:
             return
-        if self._popen.poll() is None:
+        started = time.monotonic()
+        running = self._popen.poll() is None
+        if running:
             self._signal_group(signal.SIGTERM)
             try:
                 self._popen.wait(timeout=timeout)
@@ -111,6 +113,10 @@ class Process:
             self._popen.wait(timeout=10)
         except subprocess.TimeoutExpired:
             pass
+        if running:
+            with self.log.open("a") as log:
+                log.write(f"\n=== stopped in {time.monotonic() - started:.1f}s "
+                          f"(exit {self._popen.returncode})\n")
 
     def restart(self) -> "Process":
         self.stop()

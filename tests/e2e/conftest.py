@@ -33,6 +33,7 @@ from kustguard.argocd import ArgoCD  # noqa: E402
 
 BUILD_TIMEOUT = 4 * 3600
 BIN_ENV = "KUSTGUARD_E2E_BIN"
+KEEP_ENV = "KUSTGUARD_E2E_KEEP"  # keep the logs folder even when all passed
 _running: list[ControlPlane] = []
 _deselected: list[int] = [0]
 
@@ -98,7 +99,7 @@ def cluster(e2e_binaries: Binaries, request: pytest.FixtureRequest) -> Iterator[
     finally:
         cp.stop()
         _running.remove(cp)
-        if request.session.testsfailed:
+        if request.session.testsfailed or os.environ.get(KEEP_ENV):
             print(f"\nkustguard e2e: control plane logs kept in {cp.logs}")
         else:
             shutil.rmtree(cp.workdir, ignore_errors=True)

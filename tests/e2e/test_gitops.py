@@ -90,6 +90,16 @@ def await_sync_of(client: ArgoCD, name: str, sha: str, timeout: float = 180.0) -
     return app
 
 
+def poll(client: ArgoCD, name: str, check, what: str, timeout: float) -> dict:
+    deadline = time.monotonic() + timeout
+    app = client.get(name)
+    while not check(app):
+        assert time.monotonic() < deadline, f"{name}: not {what} after {timeout:g}s"
+        time.sleep(0.2)
+        app = client.get(name)
+    return app
+
+
 def deploy_revision(client: ArgoCD, name: str, sha: str,
                     timeout: float = CHANGE_TIMEOUT) -> dict:
     app = await_sync_of(client, name, sha)
@@ -321,9 +331,10 @@ def test_removing_a_component_prunes_its_resources(argocd, deployed, client):
 
 # -- scenario 6 --------------------------------------------------------------------------------
 def test_the_loop_survives_a_crashed_controller_and_server(argocd, deployed, client, caplog):
-    """A push is being synced when the application controller is SIGKILLed,
-    then Argo CD's API server (dropping the waiting client's watch stream);
-    both start again. The sync converges, and the client's wait, started
+    """While the automated sync of a push is running, SIGKILL the application
+    controller, then Argo CD's API server (dropping the waiting client's watch
+    stream); both start again. The restarted controller resumes the
+    interrupted operation, the sync converges, and the client's wait, started
     before the faults, sees it through.
 
     While the controller is down the app's status cannot change, so the wait
@@ -332,8 +343,11 @@ def test_the_loop_survives_a_crashed_controller_and_server(argocd, deployed, cli
     rel = "overlays/k3d/voting/kustomization.yaml"
     deployed.append(rel, "replicas:\n  - name: voting-app-deployment\n    count: 2\n")
     sha = deployed.commit_and_push("vote: 2 replicas")
-    app = see_revision(client, "k3d-voting", sha)
-    assert app["status"]["sync"]["status"] == "OutOfSync" or operation_running(app)
+    # The automated sync of the push is under way (the voting app has sync
+    # waves, so its operation lasts until each wave is healthy).
+    see_revision(client, "k3d-voting", sha)
+    app = poll(client, "k3d-voting", lambda a: operation_running(a) and
+               operation_revision(a) == sha, "its sync operation running", timeout=60)
 
     # Its own session: the main one is used below while the waiter runs. The
     # idle timeout is long, so only the fault can break the stream.
@@ -373,6 +387,9 @@ def test_the_loop_survives_a_crashed_controller_and_server(argocd, deployed, cli
     assert app_revision(result.app) == sha
     assert result.app["status"]["operationState"]["syncResult"]["revision"] == sha
     assert controller.starts == 2 and server.starts == 2
+    restarted = controller.log.read_text().rsplit("=== start #2", 1)[1]
+    assert "Resuming in-progress operation" in restarted, \
+        "the restarted controller did not resume the interrupted sync"
 
     want = next(d for d in render_objects(deployed.work / "overlays/k3d/voting")
                 if d["metadata"]["name"] == "voting-app-deployment")

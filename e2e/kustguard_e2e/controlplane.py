@@ -521,26 +521,3 @@ class ControlPlane:
         wait_until(lambda: _http_ok(f"{self.argocd_url}/healthz", verify=str(self.pki.ca)),
                    timeout=timeout, what="argocd-server /healthz",
                    process=self.process("argocd-server"))
-
-    def restart(self, name: str, *, kill: bool = True) -> None:
-        """Crash (SIGKILL) or stop one process and start it again; waits for
-        Argo CD's server and controller to be ready."""
-        proc = self.process(name)
-        if kill:
-            proc.kill()
-        else:
-            proc.stop()
-        proc.start()
-        if name == "argocd-server":
-            self.wait_server()
-        elif name == "argocd-application-controller":
-            self.wait_controller()
-        elif name == "kube-apiserver":
-            wait_until(self.kube.ready, timeout=START_TIMEOUT, what="kube-apiserver /readyz",
-                       process=proc)
-
-    def check_alive(self) -> None:
-        dead = self.supervisor.dead()
-        if dead:
-            raise StartupError("processes exited: " + ", ".join(p.name for p in dead) +
-                               "\n" + "\n".join(p.describe(60) for p in dead))

@@ -91,9 +91,6 @@ class Kube:
         except (requests.RequestException, KubeError):
             return False
 
-    def version(self) -> dict:
-        return self.request("GET", "/version")
-
     # -- discovery -----------------------------------------------------------
     def refresh_discovery(self) -> None:
         found: dict[tuple[str, str], Resource] = {}
@@ -168,10 +165,6 @@ class Kube:
             params["dryRun"] = "All"
         return self.request("PATCH", path, params=params, body=obj,
                             content_type="application/apply-patch+yaml")
-
-    def apply_all(self, objs: list[dict], **kwargs) -> None:
-        for obj in objs:
-            self.apply(obj, **kwargs)
 
     def delete(self, api_version: str, kind: str, name: str,
                namespace: str | None = None) -> bool:

@@ -36,6 +36,7 @@ BIN_ENV = "KUSTGUARD_E2E_BIN"
 KEEP_ENV = "KUSTGUARD_E2E_KEEP"  # keep the logs folder even when all passed
 _running: list[ControlPlane] = []
 _deselected: list[int] = [0]
+_startup: dict[str, float] = {}
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -60,6 +61,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ARG001
+    for what, seconds in _startup.items():
+        terminalreporter.write_line(f"kustguard e2e: {what} started in {seconds:g}s")
     if _deselected[0]:
         terminalreporter.write_line(
             f"{_deselected[0]} end-to-end tests deselected: run them with `make e2e` "
@@ -97,6 +100,7 @@ def cluster(e2e_binaries: Binaries, request: pytest.FixtureRequest) -> Iterator[
         cp.start_kubernetes(project.k3d_nodes())
         yield cp
     finally:
+        _startup.update(cp.timings)
         cp.stop()
         _running.remove(cp)
         if request.session.testsfailed or os.environ.get(KEEP_ENV):

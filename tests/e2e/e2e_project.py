@@ -234,10 +234,6 @@ def argocd_session(cp: Any, **kwargs: Any) -> Session:
                    ca_bundle=str(cp.argocd_ca), **kwargs)
 
 
-def dump(obj: Any) -> str:
-    return json.dumps(obj, indent=1, sort_keys=True, default=str)
-
-
 # -- CRDs ---------------------------------------------------------------------------------
 def upstream_crds(shared_dir: Path) -> list[dict]:
     """The upstream CRD files kept beside the repository (shared/<project>/<version>/crds)."""

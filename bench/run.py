@@ -634,6 +634,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--no-install", action="store_true", help="use the peers already installed; install none")
     p.add_argument("--work", default=str(REPO / ".cache" / "bench"), help="work folder (corpora, outputs)")
     p.add_argument("--out", default=str(HERE / "RESULTS.md"), help="where to write the results table")
+    p.add_argument("--render-only", action="store_true",
+                   help="measure nothing: write the table again from the work folder's results.json")
     args = p.parse_args(argv)
     preset = PRESETS[args.size]
     args.sizes = [int(x) for x in args.sizes.split(",")] if args.sizes else preset["sizes"]
@@ -650,6 +652,11 @@ def main(argv: list[str] | None = None) -> int:
     import report
 
     args = parse_args(argv)
+    if args.render_only:
+        results = json.loads((Path(args.work) / "results.json").read_text())
+        Path(args.out).write_text(report.render(results))
+        log(f"bench: wrote {args.out} from {Path(args.work) / 'results.json'}")
+        return 0
     measure.start_launcher()  # now, while this process is small (see launcher.py)
     work = Path(args.work).resolve()
     (work / "out").mkdir(parents=True, exist_ok=True)

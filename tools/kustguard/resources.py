@@ -19,7 +19,8 @@ from kustguard.errors import InputError
 from kustguard.findings import ObjectRef
 
 ORIGIN_ANNOTATION = "config.kubernetes.io/origin"
-# libyaml composes nodes with their marks too, an order of magnitude faster.
+# libyaml (safe loading and composing nodes with their marks), an order of
+# magnitude faster than the pure-Python loader.
 _ComposeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # Kinds that live outside namespaces. CRDs declared in the same stream add
@@ -226,7 +227,7 @@ def _take_origin(obj: dict, origin_base: Path | None, repo_root: Path | None) ->
     if not ann:
         del meta["annotations"]
     try:
-        origin = yaml.safe_load(raw) or {}
+        origin = yaml.load(raw, Loader=_ComposeLoader) or {}
     except yaml.YAMLError:
         return "", False
     rel = origin.get("path") or origin.get("configuredIn")

@@ -21,6 +21,7 @@ FEATURE_CLIS = {
     "hooks": "kustguard.hooks.cli",
     "promote": "kustguard.edit.cli",
     "fix": "kustguard.edit.cli",
+    "guard": "kustguard.buildguard",
 }
 TEXT_FORMATS = ("text", "json")
 # Listed here so parsing arguments imports no formatter; a test keeps this in

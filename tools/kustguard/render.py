@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import kustguard
-from kustguard import yamlload
+from kustguard import buildguard, yamlload
 from kustguard.discover import Entry
 from kustguard.errors import InputError
 from kustguard.kustomization import dependencies
@@ -92,6 +92,13 @@ class RenderEngine:
     def render(self, entry: Entry) -> RenderResult:
         wrapper = self._wrapper(entry)
         try:
+            refused = buildguard.inspect(entry.path)
+            if refused:
+                first = refused[0]
+                more = f" (and {len(refused) - 1} more)" if len(refused) > 1 else ""
+                error = first.as_error(self._display(first.path))
+                error.message += more
+                raise error
             key, remote, files = self.cache_key(entry)
             cached = self.cache_dir / "render" / f"{key}.yaml"
             if self.use_cache and cached.is_file():

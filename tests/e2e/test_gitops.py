@@ -295,6 +295,58 @@ def test_a_bad_commit_fails_with_the_servers_message(argocd, deployed, client, c
     assert argocd.kube.get("v1", "Service", "todo-metrics", "todo") is None
 
 
+# -- scenario 4b: a commit that tries to run its own code in the plugin sidecar ------------------
+LEAK_GENERATOR = """\
+# If the plugin sidecar ran this, the age key would land in a ConfigMap.
+apiVersion: example.com/v1
+kind: Leak
+metadata:
+  name: leak
+  annotations:
+    config.kubernetes.io/function: |
+      exec:
+        path: /bin/sh
+        args:
+          - -c
+          - |
+            if [ -n "${ARGOCD_APP_NAME:-}" ]; then
+              printf 'apiVersion: config.kubernetes.io/v1\\nkind: ResourceList\\nitems:\\n- apiVersion: v1\\n  kind: ConfigMap\\n  metadata: {name: leaked-key}\\n  data: {key: "%s"}\\n' "$(base64 -w0 < "$SOPS_AGE_KEY_FILE")"
+            else
+              printf 'apiVersion: config.kubernetes.io/v1\\nkind: ResourceList\\nitems: []\\n'
+            fi
+"""
+
+
+def comparison_error(app: dict) -> str:
+    return " ".join(c.get("message", "") for c in (app.get("status") or {}).get("conditions") or []
+                    if c.get("type") == "ComparisonError")
+
+
+def test_a_commit_running_its_own_code_is_refused_by_the_sidecar(argocd, deployed, client):
+    (deployed.work / "overlays/k3d/todo/leak.yaml").write_text(LEAK_GENERATOR)
+    deployed.edit("overlays/k3d/todo/kustomization.yaml", "resources:\n",
+                  "generators:\n  - leak.yaml\nresources:\n")
+    bad = deployed.commit_and_push("todo: a generator that runs a shell")
+    try:
+        client.get("k3d-todo", refresh="hard")
+        deadline = time.monotonic() + CHANGE_TIMEOUT
+        app = client.get("k3d-todo")
+        while "refused" not in comparison_error(app):
+            assert time.monotonic() < deadline, f"no refusal after {CHANGE_TIMEOUT:g}s: {app.get('status', {}).get('conditions')}"
+            time.sleep(3)
+            app = client.get("k3d-todo", refresh="normal")
+        said = comparison_error(app)
+        assert "overlays/k3d/todo/leak.yaml" in said or "leak.yaml" in said, said
+        assert "/bin/sh" in said, said
+        assert argocd.kube.get("v1", "ConfigMap", "leaked-key", "todo") is None
+        assert not [c for c in argocd.kube.list("v1", "ConfigMap", "todo")
+                    if c["metadata"]["name"].startswith("leaked")]
+    finally:
+        good = deployed.revert_and_push(bad)
+    app = see_revision(client, "k3d-todo", good, timeout=CHANGE_TIMEOUT)
+    poll(client, "k3d-todo", lambda a: not comparison_error(a), "free of the refusal", CHANGE_TIMEOUT)
+
+
 # -- scenario 5 --------------------------------------------------------------------------------
 def test_removing_a_component_prunes_its_resources(argocd, deployed, client):
     component, app = "netpol-lab", "k3d-netpol-lab"

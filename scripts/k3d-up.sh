@@ -181,6 +181,8 @@ run kubectl -n argocd rollout status statefulset/argocd-application-controller -
 step "4/5 Apply the projects and the k3d root app for $REPO_URL ($REVISION)"
 pipe "$(substitute argocd/projects/bootstrap.yaml) | kubectl apply -f -"
 pipe "$(substitute argocd/projects/k3d.yaml) | kubectl apply -f -"
+pipe "$(substitute argocd/projects/k3d-admin.yaml) | kubectl apply -f -"
+pipe "$(substitute argocd/applications/admin/k3d-dashboard-cluster-rbac.yaml) | kubectl apply -f -"
 pipe "$(substitute argocd/applications/roots/k3d.yaml) | kubectl apply -f -"
 note "a private fork also needs read access: see docs/argocd.md (repository credentials)"
 

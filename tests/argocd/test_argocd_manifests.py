@@ -5,6 +5,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from functools import cache
 from pathlib import Path
 
@@ -148,10 +149,12 @@ def test_plugin_never_hands_argocd_an_empty_render(tmp_path, fake_kustomize, cod
     tool = bin_dir / "kustomize"
     tool.write_text(f"#!/usr/bin/env bash\n{fake_kustomize}\n")
     tool.chmod(0o755)
+    (tmp_path / "kustomization.yaml").write_text("resources: []\n")  # the guard passes it
     spec = _plugin()["spec"]["generate"]
+    venv_bin = os.path.dirname(sys.executable)
     result = subprocess.run(spec["command"] + spec["args"], capture_output=True, text=True,
                             cwd=tmp_path, env={**os.environ,
-                                               "PATH": f"{bin_dir}:{os.environ['PATH']}"})
+                                               "PATH": f"{bin_dir}:{venv_bin}:{os.environ['PATH']}"})
     assert result.returncode == code, result.stderr
     assert result.stdout.strip() == out
     if code == 1:
@@ -186,9 +189,12 @@ def test_crd_schema_check_can_fail():
 
 def test_every_environment_has_a_project_without_wildcards():
     projs = projects()
-    assert set(ENVIRONMENTS) | {"bootstrap"} == set(projs)
+    admin = {name for name in projs if name.endswith("-admin")}
+    assert set(ENVIRONMENTS) | {"bootstrap"} == set(projs) - admin
+    assert {name.removesuffix("-admin") for name in admin} <= set(ENVIRONMENTS)
     for name, proj in projs.items():
-        text = yaml.safe_dump(proj["spec"])
+        # (a sync window's cron schedule is not a fence)
+        text = yaml.safe_dump({k: v for k, v in proj["spec"].items() if k != "syncWindows"})
         assert "*" not in text, f"project {name} uses a wildcard"
         assert proj["spec"]["sourceRepos"] == [PLACEHOLDER]
 
@@ -224,14 +230,18 @@ def test_applications_respect_their_projects():
         if spec["source"]["path"].startswith("overlays/"):
             assert spec["source"]["plugin"] == {"name": "kustguard"}, name
             env = app["metadata"]["labels"]["kustguard.io/environment"]
-            assert spec["project"] == env and name.startswith(f"{env}-"), name
+            admin = app["metadata"]["labels"]["kustguard.io/tier"] == "admin"
+            assert spec["project"] == (f"{env}-admin" if admin else env), name
+            assert name.startswith(f"{env}-"), name
 
 
 def test_sync_policy_per_environment():
     for app in apps():
         env = app["metadata"]["labels"]["kustguard.io/environment"]
         policy = app["spec"].get("syncPolicy", {})
-        if env == "k3d":
+        if app["metadata"]["labels"]["kustguard.io/tier"] == "admin":
+            assert "automated" not in policy, app["metadata"]["name"]
+        elif env == "k3d":
             assert policy["automated"] == {"prune": True, "selfHeal": True}, app["metadata"]["name"]
         else:
             assert "automated" not in policy, app["metadata"]["name"]
@@ -241,7 +251,7 @@ def test_sync_waves_order_platform_then_data_then_apps():
     rank = {"platform": -1, "data": 0, "apps": 1}
     for app in apps():
         labels = app["metadata"]["labels"]
-        if labels.get("kustguard.io/tier") == "root":
+        if labels.get("kustguard.io/tier") in ("root", "admin"):
             continue
         wave = int(app["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"])
         assert wave == rank[labels["kustguard.io/tier"]], app["metadata"]["name"]
@@ -273,3 +283,45 @@ def test_root_apps_carry_the_repo_url_into_their_children():
         assert source["path"] == f"argocd/applications/{root['metadata']['name']}"
         patch = source["kustomize"]["patches"][0]["patch"]
         assert PLACEHOLDER in patch and "/spec/source/repoURL" in patch
+
+
+# -- projects that hold ------------------------------------------------------------
+
+RBAC_GROUP = "rbac.authorization.k8s.io"
+
+
+def test_root_apps_force_the_environment_project_on_their_children():
+    """Whatever project a committed Application names, its root app's patch
+    (applied from the cluster, not from git) puts it in the environment's."""
+    roots = [a for a in apps() if a["metadata"]["labels"].get("kustguard.io/tier") == "root"]
+    for root in roots:
+        env = root["metadata"]["name"]
+        ops = yaml.safe_load(root["spec"]["source"]["kustomize"]["patches"][0]["patch"])
+        assert {"op": "add", "path": "/spec/project", "value": env} in ops, env
+
+
+def test_cluster_rbac_only_in_admin_projects_that_never_auto_sync():
+    projs = projects()
+    for name, proj in projs.items():
+        kinds = {(e["group"], e["kind"]) for e in proj["spec"].get("clusterResourceWhitelist") or []}
+        rbac = {k for g, k in kinds if g == RBAC_GROUP}
+        if not name.endswith("-admin"):
+            assert not rbac, f"{name} may deploy cluster-scoped RBAC"
+            continue
+        windows = proj["spec"]["syncWindows"]
+        assert any(w["kind"] == "deny" and w["schedule"] == "* * * * *" and w["manualSync"]
+                   for w in windows), name
+    admin_apps = [a for a in apps() if a["spec"]["project"].endswith("-admin")]
+    assert admin_apps, "the dashboard's cluster RBAC has no admin Application"
+    # No root app syncs the admin Applications' folder.
+    roots = [a for a in apps() if a["metadata"]["labels"].get("kustguard.io/tier") == "root"]
+    assert all(r["spec"]["source"]["path"] != "argocd/applications/admin" for r in roots)
+
+
+def test_default_project_is_locked_by_the_install():
+    install = yaml.safe_load((ARGOCD / "install" / "kustomization.yaml").read_text())
+    assert "default-project.yaml" in install["resources"]
+    default = yaml.safe_load((ARGOCD / "install" / "default-project.yaml").read_text())
+    assert default["metadata"]["name"] == "default"
+    for field in ("sourceRepos", "destinations", "clusterResourceWhitelist"):
+        assert default["spec"][field] == [], field

@@ -81,8 +81,11 @@ def bootstrap_objects(repo_url: str, env: str = "k3d") -> list[dict]:
     """The AppProjects and root app the bootstrap applies, with the fork's URL
     in place of the placeholder (as scripts/k3d-up.sh does)."""
     placeholder = placeholder_url()
-    files = [REPO_ROOT / "argocd" / "projects" / "bootstrap.yaml",
+    files = [REPO_ROOT / "argocd" / "install" / "default-project.yaml",
+             REPO_ROOT / "argocd" / "projects" / "bootstrap.yaml",
              REPO_ROOT / "argocd" / "projects" / f"{env}.yaml",
+             REPO_ROOT / "argocd" / "projects" / f"{env}-admin.yaml",
+             *sorted((REPO_ROOT / "argocd" / "applications" / "admin").glob(f"{env}-*.yaml")),
              root_application_file(env)]
     out = []
     for path in files:

@@ -43,7 +43,7 @@ PLUGIN_FIELDS = ("generators", "transformers", "validators")
 RESOURCE_FIELDS = ("resources", "components", "bases")
 # A remote plain file: an http(s) URL ending in a YAML or JSON file name, with
 # no git ref or repository sub-path.
-_REMOTE_FILE = re.compile(r"^https://[^?#]+\.(ya?ml|json)$")
+_REMOTE_FILE = re.compile(r"^https?://[^?#]+\.(ya?ml|json)$")
 HINT = ("only builtin plugins and the pinned kustguard-sops, configured by the "
         "operator's environment, run at build time (docs/sops-plugin.md#trust-model)")
 

@@ -40,6 +40,9 @@ SHARED := ../shared
 schemas: setup
 	@$(VENV)/bin/kustguard schemas import $(SHARED)/argocd/v3.2.12/crds/*.yaml --origin "argo-cd v3.2.12 manifests/crds"
 	@$(VENV)/bin/kustguard schemas import $(SHARED)/metallb/v0.15.3/crds/*.yaml --origin "metallb v0.15.3 config/crd/bases"
+	@k8s_api=v0.$$(. e2e/versions.env; echo "$${K8S_VERSION#v1.}") && \
+	  dir=$$(go mod download -json "k8s.io/api@$$k8s_api" | $(PY) -c 'import json,sys; print(json.load(sys.stdin)["Dir"])') && \
+	  $(VENV)/bin/kustguard schemas enums "$$dir" --module-version "$$k8s_api"
 
 # Regenerate docs/checks.md from the check registry (a test keeps it current).
 docs: setup

@@ -82,3 +82,45 @@ def test_a_rejection_names_the_overlay_and_the_object(cluster, with_crds, render
     assert len(rejected) == 1, rejected
     assert rejected[0].startswith(f"overlays/k3d: {ref(deployment)} (from ")
     assert "spec.replicas" in rejected[0] and "greater than or equal to 0" in rejected[0]
+
+
+def _served_schemas(cp: ControlPlane) -> dict[str, dict]:
+    """Every component schema the API server publishes in /openapi/v3."""
+    index = cp.kube.request("GET", "/openapi/v3")
+    out: dict[str, dict] = {}
+    for entry in index["paths"].values():
+        doc = cp.kube.request("GET", entry["serverRelativeURL"])
+        out.update((doc.get("components") or {}).get("schemas") or {})
+    return out
+
+
+def test_the_enum_table_is_what_the_api_server_publishes(cluster):
+    """The validator's allowed values (generated from k8s.io/api's sources)
+    against the live server's own /openapi/v3 enums: the same sets."""
+    from kustguard.schema import enums
+
+    version = cluster.kube.request("GET", "/version")
+    minor = f"{version['major']}.{version['minor'].rstrip('+')}"
+    table, _ = enums.load_table(minor)
+    assert table, f"no enum table for Kubernetes {minor}"
+    served = _served_schemas(cluster)
+    compared, differ = 0, []
+    for name, fields in table["definitions"].items():
+        if name not in served:  # an API group this server does not serve (alpha)
+            continue
+        props = served[name].get("properties") or {}
+        for field, spec in fields.items():
+            prop = props.get(field) or {}
+            prop = prop.get("items", {}) if spec["array"] else prop
+            compared += 1
+            if set(prop.get("enum") or []) != set(spec["enum"]):
+                differ.append((name, field, prop.get("enum"), spec["enum"]))
+    assert not differ, differ
+    # Most of the table is served by a default kube-apiserver.
+    assert compared >= 0.8 * sum(len(f) for f in table["definitions"].values()), compared
+    # And the server publishes no enum of these definitions that the table lacks.
+    missing = [(name, field) for name in table["definitions"] if name in served
+               for field, prop in (served[name].get("properties") or {}).items()
+               if ((prop.get("items") or {}) if prop.get("type") == "array" else prop).get("enum")
+               and field not in table["definitions"][name]]
+    assert not missing, missing

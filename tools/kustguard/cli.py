@@ -74,6 +74,11 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     imp.add_argument("--origin", required=True, help="where the files come from, e.g. argo-cd v3.2.12")
     imp.add_argument("--out", default="schemas", help="output folder (default: schemas)")
     imp.set_defaults(handler=cmd_schemas_import)
+    en = ssub.add_parser("enums", help="generate the enum table of a Kubernetes version from "
+                                       "the k8s.io/api Go sources")
+    en.add_argument("api_dir", help="the k8s.io/api module folder (go mod download -json)")
+    en.add_argument("--module-version", required=True, help="its version, e.g. v0.32.6")
+    en.set_defaults(handler=cmd_schemas_enums)
 
     c = sub.add_parser("checks", help="list every check with its id, severity and summary")
     c.set_defaults(handler=cmd_checks)
@@ -181,6 +186,27 @@ def cmd_schemas_import(args) -> int:
             raise InputError("no such CRD file", path)
     written = import_crds(files, Path(args.out), args.origin)
     print(f"wrote {len(written)} schemas under {args.out}")
+    return EXIT_CLEAN
+
+
+def cmd_schemas_enums(args) -> int:
+    import json
+
+    from kustguard.schema import enums
+
+    api_dir = Path(args.api_dir)
+    if not (api_dir / "core" / "v1" / "types.go").is_file():
+        raise InputError("not a k8s.io/api module folder (no core/v1/types.go)", api_dir)
+    minor = args.module_version.lstrip("v").split(".")
+    if len(minor) != 3 or minor[0] != "0":
+        raise InputError(f"not a k8s.io/api version: {args.module_version}",
+                         hint="k8s.io/api v0.32.6 is Kubernetes 1.32.6")
+    table = enums.generate(api_dir, args.module_version)
+    target = enums.table_path(f"1.{minor[1]}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(table, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    fields = sum(len(f) for f in table["definitions"].values())
+    print(f"wrote {fields} enum fields of {len(table['definitions'])} definitions to {target.name}")
     return EXIT_CLEAN
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kustguard.errors import InputError
+from kustguard.schema import enums
 
 # Files are named as kubeconform's {{.ResourceKind}}{{.KindSuffix}} template
 # expects: lowercase kind, then -group-version (group's first label only).
@@ -77,8 +78,10 @@ def _package_tree(version: str) -> Path:
 
 
 def core_tree(cache_dir: Path, version: str) -> Path:
-    """The relative-reference copy of the core schemas for a version."""
-    target = cache_dir / "schemas" / f"k8s-v{version}-strict"
+    """The relative-reference copy of the core schemas for a version, with
+    the allowed values of Kubernetes' enum fields (enums.py)."""
+    table, digest = enums.load_table(version)
+    target = cache_dir / "schemas" / f"k8s-v{version}-strict{'-enums-' + digest if digest else ''}"
     done = target / ".complete"
     if done.is_file():
         return target
@@ -89,6 +92,8 @@ def core_tree(cache_dir: Path, version: str) -> Path:
         text = path.read_text(encoding="utf-8").replace('"/api/_definitions.json#', '"_definitions.json#')
         doc = json.loads(text)
         doc.pop("$id", None)  # an absolute $id would re-root every relative reference
+        if path.name == DEFINITIONS:
+            enums.apply(doc.get("$defs") or {}, table)
         (tmp / path.name).write_text(json.dumps(doc), encoding="utf-8")
     (tmp / ".complete").write_text(version)
     try:

@@ -13,7 +13,7 @@ import yaml
 
 from kustguard.errors import InputError
 from kustguard.schema.catalog import SchemaCatalog
-from kustguard.schema.violations import MISSING_SCHEMA, Violation, unknown_field_path
+from kustguard.schema.violations import MISSING_SCHEMA, Violation, kubeconform_enum, unknown_field_path
 
 
 # kubeconform puts the leaf errors in its message: "- at '/spec/x': problem".
@@ -87,10 +87,28 @@ class KubeconformBackend:
                 n = int(os.path.basename(res.get("filename", "0.yaml")).split(".")[0])
                 key = (res.get("kind", ""), res.get("name", ""), res.get("version", ""))
                 found[(n, key)].extend(_violations(res, key))
-        return [found.get((n, key), []) for n, key in zip(placement, keys)]
+        return [[_reworded(v, obj) for v in found.get((n, key), [])]
+                for obj, n, key in zip(objects, placement, keys)]
 
 
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+def _value_at(obj: Any, path: tuple) -> Any:
+    for part in path:
+        if isinstance(obj, dict) and part in obj:
+            obj = obj[part]
+        elif isinstance(obj, list) and isinstance(part, int) and 0 <= part < len(obj):
+            obj = obj[part]
+        else:
+            return None
+    return obj
+
+
+def _reworded(violation: Violation, obj: dict[str, Any]) -> Violation:
+    """kubeconform's enum error names no value: say it as the other backend does."""
+    message = kubeconform_enum(violation.message, _value_at(obj, violation.path))
+    return Violation(violation.path, message) if message else violation
 
 
 def _key(obj: dict[str, Any]) -> tuple[str, str, str]:

@@ -8,7 +8,8 @@ from typing import Any
 import jsonschema_rs
 
 from kustguard.schema.catalog import DEFINITIONS, SchemaCatalog
-from kustguard.schema.violations import MISSING_SCHEMA, Violation, unknown_field_path
+from kustguard.schema.violations import (MISSING_SCHEMA, Violation, enum_message,
+                                         unknown_field_path)
 
 _BASE = "file:///kustguard-schemas/"
 
@@ -55,6 +56,10 @@ class PythonBackend:
         out = []
         for err in validator.iter_errors(obj):
             path = tuple(err.instance_path)
+            options = getattr(err.kind, "options", None)
+            if type(err.kind).__name__ == "Enum" and isinstance(options, list):
+                out.append(Violation(path, enum_message(err.instance, options)))
+                continue
             out.append(Violation(unknown_field_path(path, err.message), err.message))
         return out
 

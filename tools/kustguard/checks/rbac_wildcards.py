@@ -1,7 +1,9 @@
-"""No Role or ClusterRole grants `*` as a verb or a resource.
+"""No Role or ClusterRole grants `*` as a verb, a resource or an API group.
 
-A wildcard grants today's verbs and resources and every one added later:
-new CRDs, new subresources, `escalate`, `impersonate`. List them instead.
+A wildcard grants today's verbs, resources and API groups and every one
+added later: new CRDs, new subresources, `escalate`, `impersonate`. A `*`
+API group makes a rule for `pods` also a rule for every CRD named `pods`
+in any group. List them instead.
 ClusterRoles with an aggregationRule are skipped: the controller manager
 overwrites their rules from the aggregated roles.
 
@@ -49,13 +51,13 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
         for i, rule in enumerate(rules if isinstance(rules, list) else []):
             if not isinstance(rule, dict):
                 continue
-            for field in ("verbs", "resources"):
+            for field in ("verbs", "resources", "apiGroups"):
                 values = rule.get(field)
                 if not isinstance(values, list):
                     continue
                 for j, value in enumerate(values):
                     if _is_wildcard(value, field):
-                        noun = "verb" if field == "verbs" else "resource"
+                        noun = {"verbs": "verb", "resources": "resource"}.get(field, "API group")
                         yield ctx.report(
                             role,
                             f"rule {i} grants the wildcard {noun} {str(value)!r}",

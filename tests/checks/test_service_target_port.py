@@ -78,3 +78,27 @@ def test_unexposed_target_ports_fail(run_check):
 def test_service_selecting_nothing_is_left_to_service_selector(run_check):
     text = service("    - {port: 1}\n").replace("selector: {app: web}", "selector: {app: none}")
     assert run_check("service-target-port", text) == []
+
+
+def _pair(target: str, ports: str) -> str:
+    return (f"apiVersion: v1\nkind: Service\nmetadata: {{name: s, namespace: n}}\nspec:\n"
+            f"  selector: {{app: a}}\n  ports: [{{port: 80, targetPort: {target}}}]\n---\n"
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d, namespace: n}\nspec:\n"
+            "  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n"
+            f"    spec:\n      containers:\n      - name: c\n        image: x:1\n{ports}")
+
+
+def test_numeric_target_to_undeclared_ports_is_routed(run_check):
+    """Kubernetes routes to a port the container does not declare."""
+    assert run_check("service-target-port", _pair("8080", "")) == []
+
+
+def test_numeric_target_beside_other_declared_ports_is_a_warning(run_check):
+    findings = run_check("service-target-port",
+                         _pair("8080", "        ports: [{containerPort: 8081}]\n"))
+    assert [(str(f.severity), f.field) for f in findings] == [("warning", "spec.ports[0].targetPort")]
+
+
+def test_named_target_that_no_container_declares_is_an_error(run_check):
+    findings = run_check("service-target-port", _pair("web", ""))
+    assert [(str(f.severity), f.field) for f in findings] == [("error", "spec.ports[0].targetPort")]

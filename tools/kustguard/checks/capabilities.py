@@ -3,8 +3,10 @@
 The default capability set of a container runtime includes NET_RAW,
 SETUID, CHOWN and more; few applications need any of them. Dropping ALL
 and adding single capabilities back (NET_BIND_SERVICE for a port below
-1024) keeps a compromised process from using them. `ALL` must be written
-in capitals: the runtime matches it exactly.
+1024) keeps a compromised process from using them. containerd and CRI-O
+match `all` in any case, so `drop: [all]` does drop every capability; it
+gets an info finding only because Pod Security "restricted" accepts
+nothing but `ALL`, in capitals.
 
 Passing::
 
@@ -49,14 +51,18 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
             dropped = [str(c) for c in drop] if isinstance(drop, list) else []
             if "ALL" in dropped:
                 continue
+            where = context_path(container, path, "capabilities", "drop")
             if any(c.upper() == "ALL" for c in dropped):
-                what = "drops 'all' in lower case, which the runtime does not match"
-            else:
-                what = "does not drop ALL capabilities"
+                yield ctx.report(
+                    workload,
+                    f"container {container_name(container)!r} drops every capability as "
+                    "'all'; Pod Security \"restricted\" only accepts 'ALL'",
+                    hint="write drop: [ALL] in capitals", path=where, severity=Severity.INFO)
+                continue
             yield ctx.report(
                 workload,
-                f"container {container_name(container)!r} {what}",
+                f"container {container_name(container)!r} does not drop ALL capabilities",
                 hint="set securityContext.capabilities.drop: [ALL] and add back only "
                      "what the app needs",
-                path=context_path(container, path, "capabilities", "drop"),
+                path=where,
             )

@@ -4,8 +4,9 @@ Long-running: the containers of a Deployment, StatefulSet, DaemonSet,
 ReplicaSet, ReplicationController or bare Pod, and native sidecars
 (initContainers with ``restartPolicy: Always``). Jobs, CronJobs, ordinary init
 containers and ephemeral containers run to completion and are not checked.
-Without a readiness probe a pod gets traffic before it can serve; without a
-liveness probe a hung process is never restarted.
+Without a readiness probe a pod gets traffic before it can serve, so
+readiness is asked only of pods that a Service of the overlay selects;
+without a liveness probe a hung process is never restarted.
 
 Passing::
 
@@ -30,6 +31,7 @@ from collections.abc import Iterator
 
 from kustguard.checks import CheckContext
 from kustguard.checks._containers import long_running_containers
+from kustguard.checks._selectors import PodTemplates
 from kustguard.findings import Finding, Severity
 
 ID = "probes-present"
@@ -44,12 +46,28 @@ REQUIRED = (
 )
 
 
+def _served(ctx: CheckContext) -> set[int]:
+    """ids of the workloads whose pods some Service of the overlay selects."""
+    assert ctx.index is not None
+    templates = PodTemplates.of(ctx.index)
+    out: set[int] = set()
+    for service in ctx.index.of_kind("Service"):
+        selector = service.get("spec", "selector")
+        if isinstance(selector, dict) and selector:
+            out.update(id(w) for w in templates.select(ctx.index.namespace_of(service), selector))
+    return out
+
+
 def check(ctx: CheckContext) -> Iterator[Finding]:
     assert ctx.index is not None
+    served = _served(ctx)
     for workload in ctx.index.workloads(long_running_only=True):
+        gets_traffic = id(workload) in served
         for c in long_running_containers(workload):
             what = "sidecar" if c.is_sidecar else "container"
             for field, label, why in REQUIRED:
+                if field == "readinessProbe" and not gets_traffic:
+                    continue
                 if isinstance(c.container.get(field), dict):
                     continue
                 yield ctx.report(

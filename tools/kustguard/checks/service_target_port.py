@@ -2,8 +2,11 @@
 
 For each port of a Service that selects pods: a named ``targetPort`` must be
 the name of a container port (with the same protocol) in a selected pod
-template; a numeric one must equal a declared ``containerPort``. Without
-``targetPort`` the Service uses ``port``. Native sidecars (init containers
+template, or nothing receives the traffic (an error). A numeric one reaches
+the container whether or not it is declared, since Kubernetes routes to
+undeclared ports: it is only a warning when the selected containers declare
+other ports and not this one, which is most often a typo, and no finding
+when they declare none. Without ``targetPort`` the Service uses ``port``. Native sidecars (init containers
 with ``restartPolicy: Always``) count. Services that select nothing are left
 to ``service-selector``.
 
@@ -63,6 +66,9 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
             named = as_port_number(target) is None
             if any(has_port(c, target, protocol if named else None) for c in containers):
                 continue
+            declared = any(isinstance(c.get("ports"), list) and c["ports"] for c in containers)
+            if not named and not declared:
+                continue  # routed to an undeclared port, as Kubernetes does
             label = port.get("name") or port.get("port")
             what = f"port name {target!r}" if named else f"port {target}"
             default = "" if explicit else " (targetPort defaults to port)"
@@ -74,4 +80,5 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
                 hint=f"set targetPort to a declared container port{' of protocol ' + protocol if named else ''}, "
                      f"or declare it in the container's ports",
                 path=("spec", "ports", i, "targetPort" if explicit else "port"),
+                severity=None if named else Severity.WARNING,
             )

@@ -1,6 +1,9 @@
 """The schema check: strict schemas for the overlay's version, findings at the field's line."""
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from kustguard.checks import CheckContext, check_by_id, run_checks
@@ -66,3 +69,38 @@ def test_unknown_field_and_crd_type_error_are_located(backend, tmp_path):
     ]
     assert "Additional properties are not allowed ('port' was unexpected)" in findings[0].message
     assert "is not of type" in findings[1].message
+
+
+WIDGETS = """\
+apiVersion: example.com/v1
+kind: Widget
+metadata: {name: w, namespace: shop}
+---
+apiVersion: other.io/v1
+kind: Gadget
+metadata: {name: g, namespace: shop}
+"""
+
+
+@pytest.mark.parametrize("settings, want", [
+    ("", {("Widget", "error"), ("Gadget", "error")}),
+    ('[missing-schemas]\n"example.com" = "warning"\n', {("Widget", "warning"), ("Gadget", "error")}),
+    ('[missing-schemas]\n"example.com" = "ignore"\n"*" = "warning"\n', {("Gadget", "warning")}),
+])
+def test_missing_schemas_per_api_group(make_repo, kustguard, settings, want):
+    root = make_repo({"overlays/x/kustomization.yaml": "resources: [w.yaml]\n",
+                      "overlays/x/w.yaml": WIDGETS})
+    (root / ".kustguard.toml").write_text('fail-on = "info"\n' + settings)
+    done = kustguard("validate", "overlays/x", "--check", "schema", "--format", "json", cwd=root,
+                     env={"KUSTGUARD_TOOLS_DIR": str(Path(__file__).resolve().parents[2] / ".tools/bin")})
+    found = {(f["object"]["kind"], f["severity"]) for f in json.loads(done.stdout)["findings"]}
+    assert found == want
+    assert done.returncode == (1 if want else 0)
+
+
+def test_an_unknown_missing_schemas_policy_is_a_usage_error(make_repo, kustguard):
+    root = make_repo({"overlays/x/kustomization.yaml": "resources: []\n"})
+    (root / ".kustguard.toml").write_text('[missing-schemas]\n"*" = "quiet"\n')
+    done = kustguard("validate", cwd=root)
+    assert done.returncode == 2
+    assert "missing-schemas: 'quiet' for '*' is unknown" in done.stderr

@@ -7,6 +7,9 @@
     disable = ["probes-identical"]       # check ids switched off everywhere
     [tool.kustguard.severity]            # per-check severity overrides
     credential-values = "warning"
+    [tool.kustguard.missing-schemas]     # a kind with no schema, per API group
+    "example.com" = "warning"            # error (default), warning or ignore
+    "*" = "error"                        # every other group
     [tool.kustguard.overlays."overlays/edge"]
     disable = ["..."]
     [[tool.kustguard.demo-keys]]
@@ -25,6 +28,7 @@ from kustguard.findings import Severity
 
 CONFIG_FILES = (".kustguard.toml", "pyproject.toml")
 BACKENDS = ("python", "kubeconform")
+MISSING_SCHEMA_POLICIES = ("error", "warning", "ignore")
 
 
 @dataclass
@@ -37,6 +41,11 @@ class Config:
     severity: dict[str, Severity] = field(default_factory=dict)
     overlays: dict[str, dict[str, Any]] = field(default_factory=dict)
     demo_keys: list[dict[str, str]] = field(default_factory=list)
+    # API group (or "*") -> error | warning | ignore, for kinds with no schema.
+    missing_schemas: dict[str, str] = field(default_factory=dict)
+
+    def missing_schema_policy(self, group: str) -> str:
+        return self.missing_schemas.get(group, self.missing_schemas.get("*", "error"))
 
     def disabled_for(self, overlay: str) -> set[str]:
         return self.disable | set(self.overlays.get(overlay, {}).get("disable", []))
@@ -82,9 +91,14 @@ def load_config(root: Path) -> Config:
             severity={k: Severity.parse(v) for k, v in table.get("severity", {}).items()},
             overlays=dict(table.get("overlays", {})),
             demo_keys=list(table.get("demo-keys", [])),
+            missing_schemas={str(k): str(v) for k, v in table.get("missing-schemas", {}).items()},
         )
     except ValueError as exc:
         raise InputError(str(exc), source, hint="fix [tool.kustguard]") from None
+    for group, policy in cfg.missing_schemas.items():
+        if policy not in MISSING_SCHEMA_POLICIES:
+            raise InputError(f"missing-schemas: {policy!r} for {group!r} is unknown", source,
+                             hint=f"use one of {', '.join(MISSING_SCHEMA_POLICIES)}")
     if cfg.schema_backend not in BACKENDS:
         raise InputError(f"schema-backend {cfg.schema_backend!r} is unknown", source,
                          hint=f"use one of {', '.join(BACKENDS)}")

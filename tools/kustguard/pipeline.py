@@ -1,6 +1,7 @@
 """discover → render → parse → index → check: one run of the validator."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -162,9 +163,10 @@ def enabled_checks(config: Config, overlay: str, only: set[str] | None = None) -
 
 
 def _settings_digest(config: Config, backend: str, only: set[str] | None) -> str:
-    return json.dumps([sorted(config.disable), {k: int(v) for k, v in config.severity.items()},
-                       config.overlays, config.demo_keys, config.default_kubernetes_version,
-                       backend, sorted(only) if only else None], sort_keys=True, default=str)
+    """Every setting, so a new one can never serve stale cached findings."""
+    settings = {k: v for k, v in dataclasses.asdict(config).items() if k != "root"}
+    return json.dumps([settings, backend, sorted(only) if only else None],
+                      sort_keys=True, default=lambda v: sorted(v) if isinstance(v, set) else str(v))
 
 
 def run(repo_root: Path, entries: list[Entry], config: Config, *, engine: RenderEngine,
@@ -203,7 +205,8 @@ def run(repo_root: Path, entries: list[Entry], config: Config, *, engine: Render
             backends[version] = make_backend(backend_name, repo_root, cache_dir(repo_root), version,
                                              kubeconform)
         ctx = CheckContext(repo_root=repo_root, overlay=overlay.name, index=overlay.index,
-                           environment=overlay.environment, schema=backends[version])
+                           environment=overlay.environment, schema=backends[version],
+                           config=config)
         mine, hidden_count = _collect(run_checks(ctx, enabled_checks(config, overlay.name, only),
                                                  "overlay"))
         findings += mine

@@ -17,6 +17,8 @@ A new check is one new module here plus its tests; nothing else to register.
 """
 from __future__ import annotations
 
+import dataclasses
+
 import importlib
 import pkgutil
 from collections.abc import Iterator
@@ -95,6 +97,8 @@ class CheckContext:
     severity: Severity = Severity.ERROR
     # The schema backend for the overlay's Kubernetes version (schema check only).
     schema: Any = None
+    # The repository's settings (None in unit tests that give none).
+    config: Any = None
 
     def report(self, resource: Resource | None, message: str, *, hint: str = "",
                path: FieldPath = (), file: str = "", line: int = 0,
@@ -152,11 +156,7 @@ def run_checks(ctx_base: CheckContext, checks: list[tuple[CheckInfo, Severity]],
     for info, severity in checks:
         if info.scope != scope:
             continue
-        ctx = CheckContext(
-            repo_root=ctx_base.repo_root, overlay=ctx_base.overlay, index=ctx_base.index,
-            environment=ctx_base.environment, files=ctx_base.files, info=info,
-            severity=severity, schema=ctx_base.schema,
-        )
+        ctx = dataclasses.replace(ctx_base, info=info, severity=severity)
         for finding in info.module.check(ctx):
             resource = None
             if finding.object is not None and ctx.index is not None:

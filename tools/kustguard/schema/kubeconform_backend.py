@@ -122,7 +122,8 @@ def _violations(res: dict[str, Any], key: tuple[str, str, str]) -> list[Violatio
     errors = [{"path": p, "msg": m.strip()} for p, m in leaves] or res.get("validationErrors") or []
     if not errors:
         if "could not find schema" in msg:
-            msg = MISSING_SCHEMA.format(kind=key[0], api_version=key[2])
+            return [Violation((), MISSING_SCHEMA.format(kind=key[0], api_version=key[2]),
+                              missing_schema=True)]
         return [Violation((), msg)]
     out = []
     for err in errors:

@@ -50,7 +50,8 @@ class PythonBackend:
         kind = str(obj.get("kind", ""))
         validator = self._validator(api_version, kind)
         if validator is None:
-            return [Violation((), MISSING_SCHEMA.format(kind=kind or "?", api_version=api_version or "?"))]
+            return [Violation((), MISSING_SCHEMA.format(kind=kind or "?", api_version=api_version or "?"),
+                              missing_schema=True)]
         if validator.is_valid(obj):
             return []
         out = []

@@ -14,6 +14,8 @@ _UNEXPECTED = re.compile(r"\('([^']+)' (?:was|were) unexpected|additional proper
 class Violation:
     path: FieldPath
     message: str
+    # True when there is no schema for the object's kind at all.
+    missing_schema: bool = False
 
 
 def unknown_field_path(path: FieldPath, message: str) -> FieldPath:

@@ -35,3 +35,4 @@ def test_wrong_kind_is_refused(tmp_path):
     (tmp_path / "environment.yaml").write_text("apiVersion: v1\nkind: ConfigMap\n")
     with pytest.raises(InputError, match="expected apiVersion kustguard.io/v1 and kind Environment"):
         load_environment(tmp_path, "overlays/x", "1.32")
+

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
-from kustguard.resources import CLUSTER_SCOPED_KINDS, Resource
+from kustguard.resources import CLUSTER_SCOPED_KINDS, Resource, is_custom_group
 
 WORKLOAD_KINDS = frozenset({
     "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod",
@@ -20,11 +20,18 @@ class Index:
     def __init__(self, resources: Iterable[Resource]) -> None:
         self.resources: list[Resource] = list(resources)
         self.cluster_scoped = set(CLUSTER_SCOPED_KINDS)
+        # Custom kinds a CRD of the stream declares namespaced.
+        self.namespaced_custom: set[str] = set()
         for crd in self.resources:
-            if crd.kind == "CustomResourceDefinition" and crd.get("spec", "scope") == "Cluster":
-                kind = crd.get("spec", "names", "kind")
-                if isinstance(kind, str):
-                    self.cluster_scoped.add(kind)
+            if crd.kind != "CustomResourceDefinition":
+                continue
+            kind = crd.get("spec", "names", "kind")
+            if not isinstance(kind, str):
+                continue
+            if crd.get("spec", "scope") == "Cluster":
+                self.cluster_scoped.add(kind)
+            else:
+                self.namespaced_custom.add(kind)
         self._by_kind: dict[str, list[Resource]] = defaultdict(list)
         self._by_key: dict[tuple[str, str, str], Resource] = {}
         for res in self.resources:
@@ -33,10 +40,17 @@ class Index:
 
     def namespace_of(self, res: Resource) -> str:
         """The namespace an object lands in; '' for cluster-scoped kinds.
-        Objects with none land in `default`, as kubectl would put them."""
+        Objects of a namespaced kind with none land in `default`, as kubectl
+        would put them. A custom kind whose scope is unknown (no CRD in the
+        stream) and that names no namespace is shown without one, never in
+        a `default` it may not live in."""
         if res.kind in self.cluster_scoped:
             return ""
-        return res.namespace or "default"
+        if res.namespace:
+            return res.namespace
+        if is_custom_group(res.group) and res.kind not in self.namespaced_custom:
+            return ""
+        return "default"
 
     def of_kind(self, *kinds: str) -> Iterator[Resource]:
         for kind in kinds:

@@ -39,6 +39,11 @@ CLUSTER_SCOPED_KINDS = frozenset({
 FieldPath = tuple[str | int, ...]
 
 
+def is_custom_group(group: str) -> bool:
+    """A dotted API group that is not one of Kubernetes' own (*.k8s.io): a CRD's."""
+    return "." in group and not group.endswith(".k8s.io")
+
+
 def format_field(path: FieldPath) -> str:
     out = ""
     for part in path:

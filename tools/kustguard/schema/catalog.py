@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kustguard.errors import InputError
+from kustguard.resources import is_custom_group
 from kustguard.schema import enums
 
 # Files are named as kubeconform's {{.ResourceKind}}{{.KindSuffix}} template
@@ -46,7 +47,7 @@ class SchemaCatalog:
     def path_for(self, api_version: str, kind: str) -> Path | None:
         group = api_version.rpartition("/")[0]
         # A dotted group that is not a Kubernetes one is a CRD.
-        if "." in group and not group.endswith(".k8s.io"):
+        if is_custom_group(group):
             path = self.crd_path(api_version, kind)
             return path if path.is_file() else None
         path = self.core_path(api_version, kind)

@@ -4,16 +4,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
+from kustguard.k8s.workloads import template_kind
 from kustguard.resources import CLUSTER_SCOPED_KINDS, Resource, is_custom_group
-
-WORKLOAD_KINDS = frozenset({
-    "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod",
-    "ReplicationController",
-})
-# Workloads whose containers are expected to keep running (probes apply).
-LONG_RUNNING_KINDS = frozenset({
-    "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Pod", "ReplicationController",
-})
 
 
 class Index:
@@ -56,13 +48,18 @@ class Index:
         for kind in kinds:
             yield from self._by_kind.get(kind, ())
 
+    def services(self) -> Iterator[Resource]:
+        """Core Services (v1), not other groups' kinds named Service (Knative's)."""
+        return (r for r in self.of_kind("Service") if r.api_version == "v1")
+
     def get(self, kind: str, namespace: str, name: str) -> Resource | None:
         return self._by_key.get((kind, namespace, name))
 
     def workloads(self, long_running_only: bool = False) -> Iterator[Resource]:
-        kinds = LONG_RUNNING_KINDS if long_running_only else WORKLOAD_KINDS
+        """Objects with a pod template (k8s.workloads' table), in stream order."""
         for res in self.resources:
-            if res.kind in kinds:
+            row = template_kind(res)
+            if row is not None and (row.long_running or not long_running_only):
                 yield res
 
     def namespaces(self) -> dict[str, Resource | None]:
@@ -82,20 +79,3 @@ class Index:
         labels = dict(ns.labels) if ns else {}
         labels["kubernetes.io/metadata.name"] = namespace
         return labels
-
-
-def pod_template(res: Resource) -> dict | None:
-    """The pod spec's parent (metadata + spec) of a workload, or None."""
-    if res.kind == "Pod":
-        return res.obj
-    if res.kind == "CronJob":
-        return res.get("spec", "jobTemplate", "spec", "template")
-    return res.get("spec", "template")
-
-
-def pod_template_path(res: Resource) -> tuple[str, ...]:
-    if res.kind == "Pod":
-        return ()
-    if res.kind == "CronJob":
-        return ("spec", "jobTemplate", "spec", "template")
-    return ("spec", "template")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
-from kustguard.index import LONG_RUNNING_KINDS, pod_template, pod_template_path
+from kustguard.k8s.workloads import is_long_running, pod_template, pod_template_path
 from kustguard.resources import FieldPath, Resource
 
 CONTAINER_FIELDS = ("initContainers", "containers", "ephemeralContainers")
@@ -74,7 +74,7 @@ def long_running_containers(workload: Resource) -> Iterator[ContainerAt]:
     """Containers expected to keep running: those of long-running workloads,
     regular ones and native sidecars (not init containers that exit, not
     ephemeral debug containers, nothing of a Job or CronJob)."""
-    if workload.kind not in LONG_RUNNING_KINDS:
+    if not is_long_running(workload):
         return
     for c in iter_containers(workload, ephemeral=False):
         if c.runs_alongside:

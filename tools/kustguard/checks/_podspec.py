@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kustguard.index import pod_template
+from kustguard.k8s.workloads import pod_template
 from kustguard.resources import FieldPath, Resource
 
 

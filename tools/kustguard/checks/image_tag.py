@@ -23,7 +23,7 @@ from collections.abc import Iterator
 
 from kustguard.checks import CheckContext
 from kustguard.findings import Finding, Severity
-from kustguard.index import pod_template, pod_template_path
+from kustguard.k8s.workloads import pod_template, pod_template_path
 
 ID = "image-tag"
 SEVERITY = Severity.ERROR

@@ -67,7 +67,7 @@ from kustguard.checks._podspec import pod_metadata
 from kustguard.checks._pss import (ENFORCE_LABEL, ENFORCE_VERSION_LABEL, Policy, evaluate,
                                    parse_cluster_version, policy_from_labels)
 from kustguard.findings import Finding, Severity
-from kustguard.index import pod_template_path
+from kustguard.k8s.workloads import pod_template_path
 
 ID = "pod-security"
 SEVERITY = Severity.ERROR

@@ -51,7 +51,7 @@ def _served(ctx: CheckContext) -> set[int]:
     assert ctx.index is not None
     templates = PodTemplates.of(ctx.index)
     out: set[int] = set()
-    for service in ctx.index.of_kind("Service"):
+    for service in ctx.index.services():
         selector = service.get("spec", "selector")
         if isinstance(selector, dict) and selector:
             out.update(id(w) for w in templates.select(ctx.index.namespace_of(service), selector))

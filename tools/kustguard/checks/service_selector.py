@@ -38,7 +38,7 @@ KUBE_LINTER = ("dangling-service",)
 def check(ctx: CheckContext) -> Iterator[Finding]:
     assert ctx.index is not None
     templates = PodTemplates.of(ctx.index)
-    for service in ctx.index.of_kind("Service"):
+    for service in ctx.index.services():
         selector = service.get("spec", "selector")
         if not isinstance(selector, dict) or not selector or service.get("spec", "type") == "ExternalName":
             continue

@@ -44,7 +44,7 @@ FAMILY = "references"
 def check(ctx: CheckContext) -> Iterator[Finding]:
     assert ctx.index is not None
     templates = PodTemplates.of(ctx.index)
-    for service in ctx.index.of_kind("Service"):
+    for service in ctx.index.services():
         selector = service.get("spec", "selector")
         ports = service.get("spec", "ports")
         if not isinstance(selector, dict) or not selector or not isinstance(ports, list):

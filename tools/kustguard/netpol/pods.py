@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from kustguard.index import Index, pod_template
+from kustguard.index import Index
+from kustguard.k8s.workloads import pod_template
 from kustguard.netpol.ports import PortSet
 from kustguard.netpol.selectors import label_text
 from kustguard.resources import Resource

@@ -12,7 +12,7 @@ from e2e_project import crds_for, offline_entries
 from kustguard_e2e.controlplane import ControlPlane
 from kustguard_e2e.kube import KubeError, ref
 
-from kustguard.render import render_objects
+from kustguard.pipeline import render_objects
 
 pytestmark = pytest.mark.e2e
 

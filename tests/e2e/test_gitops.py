@@ -34,7 +34,7 @@ from kustguard_e2e.controlplane import ControlPlane
 
 from kustguard.argocd import ArgoCD, OperationInProgress, Outcome, Waiter, wait_for
 from kustguard.argocd.wait import operation_running
-from kustguard.render import render_objects
+from kustguard.pipeline import render_objects
 
 pytestmark = pytest.mark.e2e
 

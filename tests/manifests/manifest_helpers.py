@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from kustguard.render import render_objects
+from kustguard.pipeline import render_objects
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 OVERLAYS = REPO_ROOT / "overlays"

@@ -238,13 +238,18 @@ def _collect(pairs) -> tuple[list[Finding], int]:
     return shown, hidden
 
 
-def default_run(paths: list[str] | None = None) -> RunResult:
-    """A run with the repository's settings, from the current folder."""
+def render_objects(entry_dir: Path) -> list[dict]:
+    """Render one kustomization (secrets shape-only) and return its objects.
+
+    For tests and tools that want plain dicts; raises InputError if it does
+    not render.
+    """
     from kustguard.discover import entries_from_args
 
-    repo_root = find_repo_root(Path.cwd())
-    config = load_config(repo_root)
-    engine, warnings = make_engine(repo_root)
-    result = run(repo_root, entries_from_args(repo_root, paths or []), config, engine=engine)
-    result.warnings += warnings
-    return result
+    repo_root = find_repo_root(Path(entry_dir))
+    entry = entries_from_args(repo_root, [str(entry_dir)])[0]
+    engine, _ = make_engine(repo_root)
+    result = engine.render(entry)
+    if result.status != "ok":
+        raise InputError(f"not rendered: {result.error}", entry.name)
+    return [r.obj for r in parse_stream(result.text, entry.name, entry.name)]

@@ -181,23 +181,3 @@ def condense_error(stderr: str, repo_root: Path) -> str:
     if plugin_lines:
         message += f" ({plugin_lines[-1]})"
     return message
-
-
-def render_objects(entry_dir: Path) -> list[dict]:
-    """Render one kustomization (secrets shape-only) and return its objects.
-
-    For tests and tools that want plain dicts; raises InputError if it does
-    not render.
-    """
-    from kustguard.config import find_repo_root
-    from kustguard.discover import entries_from_args
-    from kustguard.pipeline import make_engine
-    from kustguard.resources import parse_stream
-
-    repo_root = find_repo_root(Path(entry_dir))
-    entry = entries_from_args(repo_root, [str(entry_dir)])[0]
-    engine, _ = make_engine(repo_root)
-    result = engine.render(entry)
-    if result.status != "ok":
-        raise InputError(f"not rendered: {result.error}", entry.name)
-    return [r.obj for r in parse_stream(result.text, entry.name, entry.name)]

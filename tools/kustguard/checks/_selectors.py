@@ -12,33 +12,10 @@ from typing import Any
 
 from kustguard.checks._containers import pod_labels
 from kustguard.index import Index
+from kustguard.k8s.labels import label_text, selects
 from kustguard.resources import Resource
 
 _CACHE: "weakref.WeakKeyDictionary[Index, PodTemplates]" = weakref.WeakKeyDictionary()
-
-
-def expression_matches(expr: dict[str, Any], labels: dict[str, str]) -> bool:
-    key = expr.get("key")
-    op = expr.get("operator")
-    values = [str(v) for v in expr.get("values") or []]
-    if op == "In":
-        return key in labels and str(labels[key]) in values
-    if op == "NotIn":
-        return key not in labels or str(labels[key]) not in values
-    if op == "Exists":
-        return key in labels
-    if op == "DoesNotExist":
-        return key not in labels
-    return False
-
-
-def label_selector_matches(selector: dict[str, Any], labels: dict[str, str]) -> bool:
-    """A metav1.LabelSelector (matchLabels + matchExpressions); {} matches all."""
-    for key, value in (selector.get("matchLabels") or {}).items():
-        if str(labels.get(key)) != str(value) or key not in labels:
-            return False
-    return all(expression_matches(e, labels) for e in selector.get("matchExpressions") or []
-               if isinstance(e, dict))
 
 
 class PodTemplates:
@@ -51,7 +28,7 @@ class PodTemplates:
             ns = index.namespace_of(workload)
             self._by_ns[ns].append(workload)
             for key, value in pod_labels(workload).items():
-                self._by_pair[(ns, str(key), str(value))].append(workload)
+                self._by_pair[(ns, str(key), label_text(value))].append(workload)
 
     @classmethod
     def of(cls, index: Index) -> "PodTemplates":
@@ -68,14 +45,14 @@ class PodTemplates:
         (a Service's spec.selector). An empty map selects every template."""
         if not match_labels:
             return list(self.in_namespace(namespace))
-        postings = [self._by_pair.get((namespace, str(k), str(v)), []) for k, v in match_labels.items()]
+        postings = [self._by_pair.get((namespace, str(k), label_text(v)), [])
+                    for k, v in match_labels.items()]
         smallest = min(postings, key=len)
-        return [w for w in smallest
-                if all(str(pod_labels(w).get(k)) == str(v) and k in pod_labels(w)
-                       for k, v in match_labels.items())]
+        return [w for w in smallest if selects({"matchLabels": match_labels}, pod_labels(w))]
 
     def select_label_selector(self, namespace: str, selector: dict[str, Any]) -> list[Resource]:
         """Workloads matched by a metav1.LabelSelector (a PDB's spec.selector)."""
-        match_labels = selector.get("matchLabels") or {}
-        candidates = self.select(namespace, match_labels) if match_labels else self.in_namespace(namespace)
-        return [w for w in candidates if label_selector_matches(selector, pod_labels(w))]
+        match_labels = selector.get("matchLabels") if isinstance(selector, dict) else None
+        candidates = self.select(namespace, match_labels) if isinstance(match_labels, dict) \
+            and match_labels else self.in_namespace(namespace)
+        return [w for w in candidates if selects(selector, pod_labels(w))]

@@ -16,7 +16,8 @@ from kustguard.netpol.ipblocks import WORLD, Atoms, IPSet, NOWHERE
 from kustguard.netpol.pods import PodGroup, namespaces, pod_groups
 from kustguard.netpol.policies import EGRESS, INGRESS, Peer, Policy, Rule, parse_policies
 from kustguard.netpol.ports import PortSet
-from kustguard.netpol.selectors import LabelIndex, Selector
+from kustguard.k8s.labels import Selector
+from kustguard.netpol.selectors import LabelIndex
 
 
 @dataclass

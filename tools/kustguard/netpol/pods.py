@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from kustguard.index import Index
 from kustguard.k8s.workloads import pod_template
 from kustguard.netpol.ports import PortSet
-from kustguard.netpol.selectors import label_text
+from kustguard.k8s.labels import label_text
 from kustguard.resources import Resource
 
 NAME_LABEL = "kubernetes.io/metadata.name"

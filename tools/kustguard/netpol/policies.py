@@ -25,7 +25,7 @@ from kustguard.errors import InputError
 from kustguard.index import Index
 from kustguard.netpol.ipblocks import IPSet
 from kustguard.netpol.ports import ALL_PORTS, MAX_PORT, MIN_PORT, PROTOCOLS, PortSet
-from kustguard.netpol.selectors import Selector, SelectorError, parse_selector
+from kustguard.k8s.labels import Selector, SelectorError, parse_selector
 from kustguard.resources import FieldPath, Resource, format_field
 
 INGRESS = "Ingress"

@@ -51,6 +51,7 @@ from kustguard.checks._containers import (
 )
 from kustguard.findings import Finding, Severity
 from kustguard.index import Index
+from kustguard.k8s.expansion import references
 
 ID = "probe-env-vars"
 SEVERITY = Severity.ERROR
@@ -77,7 +78,6 @@ IMAGE_ENV: dict[str, frozenset[str]] = {
     "elasticsearch": frozenset({"ES_HOME", "ELASTIC_CONTAINER"}),
 }
 
-KUBELET_REF = re.compile(r"\$(\$|\(([^)]*)\))")
 SHELL_REF = re.compile(r"(?<![\\$])\$(?:\{(#?)([A-Za-z_][A-Za-z0-9_]*)([^}]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
 ASSIGNED = re.compile(
     r"(?:^|[\s;&|(`])(?:export\s+|local\s+|readonly\s+|declare\s+(?:-\w+\s+)*)?([A-Za-z_]\w*)=")
@@ -120,8 +120,7 @@ def container_environment(container: dict, index: Index, namespace: str) -> Envi
 
 def kubelet_refs(text: str) -> list[str]:
     """Names in $(NAME) that the kubelet's expansion would look up ($$ escapes)."""
-    return [m.group(2) for m in KUBELET_REF.finditer(text)
-            if m.group(1) != "$" and IDENT.match(m.group(2))]
+    return [name for name in references(text) if IDENT.match(name)]
 
 
 def shell_expandable(script: str) -> str:

@@ -52,6 +52,7 @@ from kustguard.checks._containers import (
 from kustguard.checks._selectors import PodTemplates
 from kustguard.findings import Finding, Severity
 from kustguard.index import Index
+from kustguard.k8s.expansion import expand
 from kustguard.resources import FieldPath, Resource
 
 ID = "service-address-refs"
@@ -79,7 +80,6 @@ URL = re.compile(r"^(?:jdbc:)?([a-z][a-z0-9+.\-]*)://(?:[^@/\s]*@)?(\[[^\]]*\]|[
                  re.I)
 HOST_PORT = re.compile(r"^([A-Za-z][A-Za-z0-9.\-]*):(\d{1,5})(?:/\S*)?$")
 HOST = re.compile(r"^[a-z]([a-z0-9\-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9\-]*[a-z0-9])?)*\.?$")
-KUBELET_REF = re.compile(r"\$(\$|\(([A-Za-z_][A-Za-z0-9_]*)\))")
 
 
 @dataclass(frozen=True)
@@ -162,20 +162,8 @@ def _expand_env(entries: list[tuple[int, dict]], namespace: str) -> dict[str, st
             values[name] = namespace if field == "metadata.namespace" else None
             continue
         raw = str(entry.get("value") if entry.get("value") is not None else "")
-        unknown = False
-
-        def sub(m: re.Match) -> str:
-            nonlocal unknown
-            if m.group(1) == "$":
-                return "$"
-            ref = m.group(2)
-            if ref in values and values[ref] is not None:
-                return str(values[ref])
-            unknown = True
-            return m.group(0)
-
-        expanded = KUBELET_REF.sub(sub, raw)
-        values[name] = None if unknown else expanded
+        expanded = expand(raw, values.get)
+        values[name] = None if expanded.unresolved else expanded.text
     return values
 
 

@@ -10,6 +10,7 @@ from functools import cached_property
 from pathlib import Path
 
 from kustguard.checks import CheckContext, CheckInfo, all_checks, run_checks
+from kustguard.checks._pss import said_once
 from kustguard.config import Config, find_repo_root, load_config
 from kustguard.discover import Entry
 from kustguard.environment import Environment, load_environment
@@ -209,6 +210,7 @@ def run(repo_root: Path, entries: list[Entry], config: Config, *, engine: Render
                            config=config)
         mine, hidden_count = _collect(run_checks(ctx, enabled_checks(config, overlay.name, only),
                                                  "overlay"))
+        mine = said_once(mine)
         findings += mine
         suppressed += hidden_count
         if key:

@@ -372,3 +372,35 @@ def _host_handlers(container: dict[str, Any], path: FieldPath):
             handler = _get(container, "lifecycle", hook, action)
             if isinstance(handler, dict) and handler.get("host"):
                 yield path + ("lifecycle", hook, action), handler
+
+
+# Standalone checks whose rule is a Pod Security control. Where the
+# namespace enforces the level, pod-security reports the mistake and the
+# standalone check stays silent on it: one mistake, one finding.
+STANDALONE_CONTROLS: dict[str, tuple[str, ...]] = {
+    "privileged": ("Privileged Containers",),
+    "capabilities-drop-all": ("Capabilities",),
+    "host-namespaces": ("Host Namespaces",),
+    "host-path": ("HostPath Volumes",),
+    "privilege-escalation": ("Privilege Escalation",),
+    "run-as-non-root": ("Running as Non-root", "Running as Non-root user"),
+}
+# The container or volume a field belongs to (or the pod-level field itself).
+_SUBJECT = re.compile(r"^.*?(?:initContainers|containers|ephemeralContainers|volumes)\[\d+\]")
+
+
+def _subject(field: str) -> str:
+    match = _SUBJECT.match(field)
+    return match.group(0) if match else field
+
+
+def said_once(findings: list) -> list:
+    """Drop a standalone security finding that pod-security already reports
+    for the same object, control and container (or volume, or pod field)."""
+    covered = {(f.overlay, f.object, f.extra.get("control"), _subject(f.field))
+               for f in findings if f.check_id == "pod-security"}
+    if not covered:
+        return findings
+    return [f for f in findings
+            if not any((f.overlay, f.object, control, _subject(f.field)) in covered
+                       for control in STANDALONE_CONTROLS.get(f.check_id, ()))]

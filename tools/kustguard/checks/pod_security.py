@@ -15,6 +15,12 @@ Namespace object rendered in the same overlay:
   seccomp RuntimeDefault or Localhost (pod or every container), drop ALL
   capabilities and add at most NET_BIND_SERVICE.
 
+One mistake, one finding: where the namespace enforces a level, this check
+reports what breaks it, and the standalone checks of the same controls
+(``privileged``, ``capabilities-drop-all``, ``host-namespaces``,
+``host-path``, ``privilege-escalation``, ``run-as-non-root``) stay silent
+on that container, volume or pod field. Elsewhere, those checks report it.
+
 ``pod-security.kubernetes.io/enforce-version`` pins the controls to an older
 policy version; ``latest``, no label, or a version newer than the overlay's
 Kubernetes version all mean the overlay's version. An invalid level is
@@ -103,4 +109,5 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
                 f"(namespace {namespace!r} enforces {policy})",
                 hint=violation.hint,
                 path=violation.path,
+                extra={"control": violation.control},
             )

@@ -36,3 +36,49 @@ def test_wrong_kind_is_refused(tmp_path):
     with pytest.raises(InputError, match="expected apiVersion kustguard.io/v1 and kind Environment"):
         load_environment(tmp_path, "overlays/x", "1.32")
 
+
+
+INTENT = """\
+apiVersion: kustguard.io/v1
+kind: Intents
+intents:
+  # a comment line before the entry
+  - name: only front reaches api
+    to: {namespace: shop, pods: {app: api}}
+    port: 8080
+    only-from: [{namespace: shop, pods: {app: front}}]
+"""
+API = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: shop}
+spec:
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec: {containers: [{name: api, image: api:1, ports: [{containerPort: 8080}]}]}
+"""
+
+
+def test_component_intents_apply_where_the_component_is_deployed(make_repo, kustguard):
+    """Intents said once, beside the component: an overlay that loads
+    components/api gets them (and reports at their file and line); one that
+    does not, does not."""
+    root = make_repo({
+        "components/api/kustomization.yaml": "resources: [deployment.yaml]\n",
+        "components/api/deployment.yaml": API,
+        "components/api/intents.yaml": INTENT,
+        "overlays/with/kustomization.yaml": "resources: [../../components/api]\n",
+        "overlays/with/environment.yaml": HEAD,
+        "overlays/without/kustomization.yaml": "resources: []\n",
+    })
+    with_api = load_environment(root / "overlays/with", "overlays/with", "1.32")
+    assert [(f.path.relative_to(root).as_posix(), len(f.entries)) for f in with_api.intents] == [
+        ("components/api/intents.yaml", 1)]
+    assert load_environment(root / "overlays/without", "overlays/without", "1.32").intents == []
+    # Nothing isolates the api: the intent fails, at its own file and line.
+    done = kustguard("validate", "overlays/with", "--check", "netpol-intent", cwd=root,
+                     env={"KUSTGUARD_TOOLS_DIR": str(__import__("pathlib").Path(__file__)
+                                                     .resolve().parents[2] / ".tools/bin")})
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "components/api/intents.yaml:5" in done.stdout

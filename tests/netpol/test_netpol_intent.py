@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from kustguard.environment import IntentFile
 from kustguard.errors import InputError
 
 from .fixtures import APP, DEFAULT_DENY, MYSQL_FROM_TODO, TODO_OPEN, line_of, policy, workload
@@ -18,9 +19,10 @@ ENV_HEAD = "apiVersion: kustguard.io/v1\nkind: Environment\nintents:\n"
 def run_intents(run_check, tmp_path: Path):
     def run(manifests: str, intents: str):
         text = ENV_HEAD + intents
+        path = tmp_path / "environment.yaml"
         return run_check("netpol-intent", manifests, files={"environment.yaml": text},
-                         intents=yaml.safe_load(text)["intents"],
-                         path=tmp_path / "environment.yaml"), text
+                         intents=[IntentFile(path, yaml.safe_load(text)["intents"])],
+                         path=path), text
     return run
 
 

@@ -53,14 +53,16 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
     env = ctx.environment
     if env is None or not env.intents:
         return
-    intents = parse_intents(env.intents, env.path)
     reach = reachability_of(ctx.index)
-    file = ""
-    if env.path is not None:
+    for source in env.intents:
         try:
-            file = os.path.relpath(env.path, ctx.repo_root)
+            file = os.path.relpath(source.path, ctx.repo_root)
         except ValueError:
-            file = str(env.path)
+            file = str(source.path)
+        yield from _check_file(ctx, parse_intents(source.entries, source.path), reach, file)
+
+
+def _check_file(ctx: CheckContext, intents, reach, file: str) -> Iterator[Finding]:
     for intent in intents:
         violations = evaluate(intent, reach)
         shown = violations[:MAX_PER_INTENT]

@@ -61,7 +61,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
         index, name = overlay.index, overlay.name
         env = overlay.environment
         if env.intents:
-            intents = parse_intents(env.intents, env.path)
+            intents = [i for source in env.intents for i in parse_intents(source.entries, source.path)]
     reach = reachability_of(index)
     results = [(i, evaluate(i, reach)) for i in intents] if intents else None
     sys.stdout.write(FORMATS[args.format](reach, name, results))

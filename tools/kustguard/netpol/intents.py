@@ -1,6 +1,7 @@
 """Reachability intents: what an environment says must (not) be reachable.
 
-Declared under `intents:` in `overlays/<env>/environment.yaml`:
+Declared under `intents:` in a component's `intents.yaml` (or an
+environment's `overlays/<env>/environment.yaml`; see environment.py):
 
     intents:
       - name: only todo reaches mysql

@@ -49,6 +49,13 @@ class Finding:
     extra: dict = dataclass_field(default_factory=dict, compare=False, hash=False)
 
     @property
+    def docs_url(self) -> str:
+        """Where the check is documented ('' when the package has no repository URL)."""
+        from kustguard.checks import docs_url
+
+        return docs_url(self.check_id)
+
+    @property
     def location(self) -> str:
         if not self.file:
             return ""
@@ -72,6 +79,7 @@ class Finding:
             "field": self.field,
             "message": self.message,
             "hint": self.hint,
+            "docs": self.docs_url,
         }
 
     @classmethod

@@ -46,7 +46,16 @@ REPORT_FORMATS = TEXT_FORMATS + ("sarif", "junit", "github")
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # one line, exit 2, as for any bad input
+        import re
+
         where = self.prog.removeprefix("kustguard").strip()
+        bad = re.match(r"argument (\S+): invalid choice: '([^']*)' \(choose from (.*)\)$", message)
+        if bad:
+            from kustguard.config import unknown
+
+            choices = re.findall(r"'([^']*)'", bad.group(3))
+            what = bad.group(1).strip("-") if bad.group(1).startswith("-") else "command"
+            message = unknown(what, bad.group(2), choices)
         raise InputError(f"{where}: {message}" if where else message,
                          hint=f"see '{self.prog} --help'")
 

@@ -75,9 +75,12 @@ def render(result, *, colour: bool = False, elapsed: float | None = None) -> str
         for finding in repo_level:
             out.extend(_finding_lines(finding, colour))
     skipped = getattr(result, "skipped", {})
-    if skipped:
-        out.append(f"skipped {plural(len(skipped), 'check')}: "
-                   + ", ".join(f"{cid} ({why})" for cid, why in sorted(skipped.items())))
+    by_reason: dict[str, list[str]] = defaultdict(list)
+    for check_id, why in sorted(skipped.items()):
+        by_reason[why].append(check_id)
+    for why, ids in by_reason.items():
+        named = f": {', '.join(ids)}" if len(ids) <= 5 else ""
+        out.append(f"skipped {plural(len(ids), 'check')} ({why}){named}")
     rendered = sum(1 for o in result.overlays if o.rendered)
     summary = (f"{plural(len(result.overlays), 'entry point')}, {rendered} rendered "
                f"({cache_hits} from cache), {plural(objects, 'object')}, "

@@ -143,3 +143,11 @@ def test_nul_bytes_and_chunk_boundaries_hide_nothing(run_check, tmp_path):
     (tmp_path / "bin" / "edge.txt").write_bytes(b"x" * (CHUNK - 5) + pem_bytes)
     findings = run_check("private-key", "")
     assert [(f.file, f.line) for f in findings] == [("bin/blob.bin", 1), ("bin/edge.txt", 1)]
+
+
+def test_demo_keys_in_kustguard_toml_are_honoured(run_check):
+    toml = '[[demo-keys]]\npath = "keys/demo.agekey"\nreason = "published demo key"\n'
+    assert run_check("private-key", "", files={".kustguard.toml": toml, "keys/demo.agekey": AGE_KEY}) == []
+    findings = run_check("private-key", "", files={".kustguard.toml": toml.replace("published demo key", ""),
+                                                   "keys/demo.agekey": AGE_KEY})
+    assert [(f.file, f.line) for f in findings] == [(".kustguard.toml", 2), ("keys/demo.agekey", 1)]

@@ -8,7 +8,8 @@ key is base64-encoded (a Secret's ``data`` or a ConfigMap's ``binaryData``).
 Files are read as a stream of bytes: no size limit, and a binary file (NUL
 bytes) is searched like any other. A key published
 on purpose for a demo is allowed when ``pyproject.toml`` lists its file with
-a reason::
+a reason (in ``.kustguard.toml``, or under ``[tool.kustguard]`` in
+``pyproject.toml``)::
 
     [tool.kustguard]
     demo-keys = [{path = "keys/demo.agekey", reason = "decrypts the demo Secrets only"}]
@@ -47,6 +48,7 @@ FAMILY = "secrets"
 SCOPE = "repo"
 
 PYPROJECT = "pyproject.toml"
+KUSTGUARD_TOML = ".kustguard.toml"
 
 AGE_KEY = re.compile(rb"AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}")
 PEM_HEADER = re.compile(rb"-----BEGIN ((?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?)-----")
@@ -149,31 +151,41 @@ def scan_file(path: Path) -> list[tuple[int, str]]:
     return [found[at] for at in sorted(found)]
 
 
+def _settings(ctx: CheckContext) -> tuple[str, str, list]:
+    """(file, its text, its demo-keys entries): .kustguard.toml, else pyproject.toml."""
+    for name in (KUSTGUARD_TOML, PYPROJECT):
+        text = read_text(ctx.repo_root, name)
+        if text is None:
+            continue
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError:
+            continue
+        table = data if name == KUSTGUARD_TOML else data.get("tool", {}).get("kustguard", {})
+        if table:
+            entries = table.get("demo-keys") or []
+            return name, text, entries if isinstance(entries, list) else []
+    return PYPROJECT, "", []
+
+
 def demo_keys(ctx: CheckContext) -> tuple[dict[str, str], list[Finding]]:
     """Allowed demo key files (path -> reason), and findings about the list."""
-    text = read_text(ctx.repo_root, PYPROJECT)
-    if text is None:
-        return {}, []
-    try:
-        config = tomllib.loads(text)
-    except tomllib.TOMLDecodeError:
-        return {}, []
-    entries = config.get("tool", {}).get("kustguard", {}).get("demo-keys") or []
+    name, text, entries = _settings(ctx)
     allowed: dict[str, str] = {}
     findings = []
-    for i, entry in enumerate(entries if isinstance(entries, list) else []):
+    for i, entry in enumerate(entries):
         path = str(entry.get("path") or "").strip() if isinstance(entry, dict) else ""
         reason = str(entry.get("reason") or "").strip() if isinstance(entry, dict) else ""
         line = text_line(text, f'"{path}"') if path else text_line(text, "demo-keys")
         if not path:
             findings.append(ctx.report(
-                None, f"demo-keys entry {i + 1} in {PYPROJECT} names no path",
-                hint='write it as {path = "keys/demo.agekey", reason = "..."}', file=PYPROJECT, line=line))
+                None, f"demo-keys entry {i + 1} in {name} names no path",
+                hint='write it as {path = "keys/demo.agekey", reason = "..."}', file=name, line=line))
         elif not reason:
             findings.append(ctx.report(
-                None, f"demo-keys entry for {path!r} in {PYPROJECT} gives no reason, so the key is not allowed",
+                None, f"demo-keys entry for {path!r} in {name} gives no reason, so the key is not allowed",
                 hint="say why this key may be public (e.g. it only decrypts demo values)",
-                file=PYPROJECT, line=line))
+                file=name, line=line))
         else:
             allowed[str(PurePosixPath(path))] = reason
     return allowed, findings
@@ -194,6 +206,6 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
                 None,
                 f"{rel!r} contains {kind}",
                 hint="remove it and rotate the key (git history keeps it); a key published on purpose "
-                     f"goes in {PYPROJECT} [tool.kustguard] demo-keys with a reason",
+                     "goes in the settings' demo-keys with a reason",
                 file=rel, line=line,
             )

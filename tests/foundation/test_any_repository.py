@@ -127,6 +127,9 @@ def test_component_folder_plain_folder_file_and_typed_lists(make_repo, kustguard
         "plain/cm.json": json.dumps({"apiVersion": "v1", "kind": "ConfigMap",
                                      "metadata": {"name": "j"}, "data": {"k": "v"}}),
         "one/cm.yaml": CM,
+        "plain/db.sops.yaml": ("apiVersion: v1\nkind: Secret\nmetadata: {name: enc}\nstringData:\n"
+                               "  password: ENC[AES256_GCM,data:AAAA,iv:BBBB,tag:CCCC,type:str]\n"
+                               "sops: {mac: x, version: 3.11.0}\n"),
     })
     proc = kustguard("validate", "comp", "plain", "one/cm.yaml", "--format", "json",
                      "--check", "secret-rendered", "--check", "schema", cwd=root)

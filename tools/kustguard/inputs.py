@@ -3,7 +3,9 @@
 Each YAML/JSON document becomes a Resource that names its file (so findings
 get a file and line); a stream from stdin has no file. Typed lists
 (``kind: List``, ``PodList``, ``ConfigMapList``...) are unwrapped into their
-items here and in every rendered stream.
+items here and in every rendered stream. A SOPS-encrypted document (one with
+``sops`` metadata) in a plain folder is left out: it is not applied as it is,
+and the ``sops-file`` check reads it.
 """
 from __future__ import annotations
 
@@ -65,6 +67,8 @@ def _display(path: Path, repo_root: Path) -> str:
 def _documents(text: str, display: str, source: str, overlay: str,
                sources: SourceMaps | None) -> Iterator[Resource]:
     for index, line, obj in yamlload.load_all(text, display):
+        if isinstance(obj, dict) and isinstance(obj.get("sops"), dict):
+            continue  # SOPS-encrypted: not applied as is (sops-file checks the file)
         for item in unwrap([obj]):
             yield Resource(_object(item, display, line), overlay, index, source, False, sources)
 

@@ -54,8 +54,17 @@ class RunResult:
     config: Config | None = None
     only: set[str] | None = None
     warnings: list[str] = field(default_factory=list)
-    # Check id -> why it did not run (reports list these as skipped, never as passed).
-    skipped: dict[str, str] = field(default_factory=dict)
+    # Whether the repository-scope checks ran.
+    repo_checks: bool = True
+
+    @cached_property
+    def skipped(self) -> dict[str, str]:
+        """Check id -> why it did not run (reports list these as skipped, never
+        as passed). On demand, like checks: it imports every check module."""
+        if self.config is None:
+            return {}
+        return skipped_checks(all_checks(), self.config, self.only,
+                              [o.name for o in self.overlays if o.rendered], self.repo_checks)
 
     @cached_property
     def checks(self) -> tuple[CheckInfo, ...]:
@@ -235,10 +244,8 @@ def run(repo_root: Path, entries: list[Entry], config: Config, *, engine: Render
         findings += mine
         suppressed += hidden_count
     findings.sort(key=Finding.sort_key)
-    result = RunResult(overlays, findings, suppressed, config=config, only=only)
-    result.skipped = skipped_checks(all_checks(), config, only,
-                                    [o.name for o in overlays if o.rendered], repo_checks)
-    return result
+    return RunResult(overlays, findings, suppressed, config=config, only=only,
+                     repo_checks=repo_checks)
 
 
 def _collect(pairs) -> tuple[list[Finding], int]:

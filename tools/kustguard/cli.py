@@ -298,7 +298,8 @@ def cmd_schemas_import(args) -> int:
 
 
 def cmd_checks(args) -> int:
-    from kustguard.checks import all_checks, check_by_id, docs_url
+    from kustguard.checks import all_checks, check_by_id
+    from kustguard.docslinks import docs_url
 
     if args.id is None:
         for info in all_checks():

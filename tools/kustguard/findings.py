@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field as dataclass_field
 from enum import IntEnum
 
+from kustguard.docslinks import docs_url
+
 
 class Severity(IntEnum):
     INFO = 1
@@ -51,8 +53,6 @@ class Finding:
     @property
     def docs_url(self) -> str:
         """Where the check is documented ('' when the package has no repository URL)."""
-        from kustguard.checks import docs_url
-
         return docs_url(self.check_id)
 
     @property

@@ -77,34 +77,6 @@ def all_checks() -> tuple[CheckInfo, ...]:
     return tuple(sorted(infos, key=lambda i: (i.family, i.id)))
 
 
-DOCS_PAGE = "docs/checks.md"
-
-
-@cache
-def _repository_url() -> str:
-    """The project's repository, from the installed package's metadata
-    ([project.urls] Repository in pyproject.toml); '' when not installed."""
-    from importlib import metadata
-
-    try:
-        urls = metadata.metadata("kustguard").get_all("Project-URL") or []
-    except metadata.PackageNotFoundError:
-        return ""
-    for entry in urls:
-        label, _, url = entry.partition(",")
-        if label.strip().lower() == "repository":
-            return url.strip().rstrip("/")
-    return ""
-
-
-def docs_url(check_id: str) -> str:
-    """The check's section of docs/checks.md at this release's tag."""
-    from kustguard import __version__
-
-    base = _repository_url()
-    return f"{base}/blob/v{__version__}/{DOCS_PAGE}#{check_id}" if base else ""
-
-
 def check_by_id(check_id: str) -> CheckInfo | None:
     return next((c for c in all_checks() if c.id == check_id), None)
 

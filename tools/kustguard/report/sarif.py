@@ -20,7 +20,8 @@ from pathlib import PurePosixPath
 from urllib.parse import quote
 
 from kustguard import __version__
-from kustguard.checks import CheckInfo, check_by_id, docs_url
+from kustguard.checks import CheckInfo, check_by_id
+from kustguard.docslinks import docs_url
 from kustguard.findings import Finding, Severity
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"

@@ -180,7 +180,7 @@ def _settings_digest(config: Config, backend: str, only: set[str] | None,
     return json.dumps([sorted(config.disable), {k: int(v) for k, v in config.severity.items()},
                        config.overlays, config.demo_keys, config.default_kubernetes_version,
                        backend, sorted(only) if only else None, config.exclude,
-                       options.digest()], sort_keys=True, default=str)
+                       config.entry_points, options.digest()], sort_keys=True, default=str)
 
 
 def run(repo_root: Path, entries: list[Entry], config: Config, *, engine: RenderEngine,
@@ -192,7 +192,9 @@ def run(repo_root: Path, entries: list[Entry], config: Config, *, engine: Render
     files = excluded_files(repo_files(repo_root), (*config.exclude, *options.exclude))
     # Checks may look at the repo's layout (an Application's path exists):
     # the list of kustomization folders is part of every overlay's key.
-    layout = "\n".join(f for f in files if f.rsplit("/", 1)[-1] in KUSTOMIZATION_NAMES)
+    # and what each entry point includes (argocd-app-path): their content too.
+    layout = files_digest(repo_root, [f for f in files
+                                      if f.rsplit("/", 1)[-1] in KUSTOMIZATION_NAMES])
     shared_key = "|".join([code_fingerprint(repo_root),
                            _settings_digest(config, backend_name, only, options), layout])
     sources = SourceMaps(repo_root)

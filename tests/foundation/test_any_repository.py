@@ -332,3 +332,27 @@ def test_nothing_is_written_into_the_repository(make_repo, kustguard):
     kustguard("validate", cwd=root)
     after = sorted(p.relative_to(root) for p in root.rglob("*") if ".git" not in p.parts)
     assert after == before
+
+
+def test_a_progress_line_shows_while_checks_run(repo_root, tmp_path):
+    """On a terminal, after a second: rendering, then checking (this repository
+    with --no-cache takes several seconds)."""
+    import pty
+
+    main, child = pty.openpty()
+    exe = Path(sys.executable).parent / "kustguard"
+    subprocess.run([str(exe), "validate", "--no-cache"], cwd=repo_root, stdout=subprocess.DEVNULL,
+                   stderr=child, env={**os.environ, "XDG_CACHE_HOME": str(tmp_path)}, timeout=300)
+    os.close(child)
+    out = b""
+    try:
+        while chunk := os.read(main, 65536):
+            out += chunk
+    except OSError:
+        pass
+    text = out.decode()
+    import re
+
+    assert re.search(r"rendering: \d+/\d+ entry points", text), text
+    assert re.search(r"checking: \d+/\d+ entry points", text.rsplit("rendering: ", 1)[-1]), text
+    assert text.rstrip("\n").endswith("\r\x1b[K")     # the line is cleared at the end

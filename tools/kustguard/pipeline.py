@@ -190,9 +190,9 @@ def run(repo_root: Path, entries: list[Entry], config: Config, *, engine: Render
     backend_name = backend_name or config.schema_backend
     cache = FindingsCache(cache_dir(repo_root), enabled=engine.use_cache)
     files = excluded_files(repo_files(repo_root), (*config.exclude, *options.exclude))
-    # Checks may look at the repo's layout (an Application's path exists):
-    # the list of kustomization folders is part of every overlay's key.
-    # and what each entry point includes (argocd-app-path): their content too.
+    # Checks may look at the repo's layout (an Application's path exists and
+    # an entry point includes it): every kustomization file, with its
+    # content, is part of every overlay's key.
     layout = files_digest(repo_root, [f for f in files
                                       if f.rsplit("/", 1)[-1] in KUSTOMIZATION_NAMES])
     shared_key = "|".join([code_fingerprint(repo_root),

@@ -206,6 +206,7 @@ BAD_INPUTS = [
     (["--schema-backend", "kubeconfrom"], "unknown --schema-backend 'kubeconfrom' "
                                           "(did you mean 'kubeconform'?)", ""),
     (["--frobnicate"], "unrecognized arguments: --frobnicate", ""),
+    (["--kubernetes-version", "v1.3x"], "--kubernetes-version 'v1.3x' is not a version", ""),
     ([], "unknown key 'entry-point' (did you mean 'entry-points'?)", 'entry-point = ["k8s"]\n'),
     ([], "unknown check id in disable 'probes-identicall' (did you mean 'probes-identical'?)",
      'entry-points = ["k8s"]\ndisable = ["probes-identicall"]\n'),

@@ -112,3 +112,12 @@ def test_secret_guard_finds_a_secret_in_any_folder_and_honours_exclude(make_repo
     assert proc.returncode == 1
     assert [line.split(": ", 1)[0] for line in proc.stdout.splitlines()] == ["k8s/secret.yaml:5"]
     assert "pw-value-1" not in proc.stdout
+
+
+def test_secret_guard_refuses_an_unknown_check_id_in_the_settings(make_repo):
+    root = make_repo({"k8s/cm.yaml": CONFIGMAP})
+    (root / ".kustguard.toml").write_text('disable = ["secret-plaintxt"]\n')
+    proc = hooks(root, "secret-guard", "k8s/cm.yaml")
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1
+    assert "unknown check id in disable 'secret-plaintxt' (did you mean 'secret-plaintext'?)" in proc.stderr

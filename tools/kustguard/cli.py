@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -46,8 +47,6 @@ REPORT_FORMATS = TEXT_FORMATS + ("sarif", "junit", "github")
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # one line, exit 2, as for any bad input
-        import re
-
         where = self.prog.removeprefix("kustguard").strip()
         bad = re.match(r"argument (\S+): invalid choice: '([^']*)' \(choose from (.*)\)$", message)
         if bad:
@@ -202,6 +201,9 @@ def cmd_validate(args) -> int:
     started = time.monotonic()
     _choice(args.fail_on, "--fail-on severity", SEVERITIES)
     _choice(args.schema_backend, "--schema-backend", ("python", "kubeconform"))
+    if args.kubernetes_version and not re.fullmatch(r"\d+\.\d+", args.kubernetes_version):
+        raise InputError(f"--kubernetes-version {args.kubernetes_version!r} is not a version",
+                         hint="give major.minor, e.g. 1.32")
     repo_root = find_repo_root(Path.cwd())
     config = load_config(repo_root, Path(args.config) if args.config else None)
     check_known_ids(config, [c.id for c in all_checks()])

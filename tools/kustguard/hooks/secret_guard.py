@@ -31,7 +31,11 @@ def check_files(repo_root: Path, files: list[str]) -> tuple[list[Problem], list[
 
     from kustguard.runoptions import excluded_files
 
+    from kustguard.checks import all_checks
+    from kustguard.config import check_known_ids
+
     config = load_config(repo_root)
+    check_known_ids(config, [c.id for c in all_checks()])
     checks = guard_checks(config)
     ctx = CheckContext(repo_root=repo_root, files=excluded_files(sorted(set(files)), config.exclude))
     problems, blocking = [], False

@@ -145,6 +145,8 @@ def _progress_printer():
     then checking (big inputs spend most of their time in the checks)."""
     if not sys.stderr.isatty():
         return None, None, lambda: None
+    from kustguard.report.text import plural
+
     start = time.monotonic()
     shown = [False]
 
@@ -152,7 +154,7 @@ def _progress_printer():
         def progress(done: int, total: int) -> None:
             if time.monotonic() - start > 1.0:
                 shown[0] = True
-                sys.stderr.write(f"\r\033[K{verb}: {done}/{total} {plural(total, 'entry point')}")
+                sys.stderr.write(f"\r\033[K{verb}: {done}/{plural(total, 'entry point')}")
                 sys.stderr.flush()
         return progress
 
@@ -161,12 +163,6 @@ def _progress_printer():
             sys.stderr.write("\r\033[K")
 
     return printer("rendering"), printer("checking"), finish
-
-
-def plural(count: int, noun: str) -> str:
-    if count == 1:
-        return noun
-    return noun[:-1] + "ies" if noun.endswith("y") and not noun.endswith("ey") else noun + "s"
 
 
 def _check_ids(ids: list[str] | None) -> set[str] | None:

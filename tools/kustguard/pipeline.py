@@ -8,11 +8,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from kustguard.checks import CheckContext, CheckInfo, all_checks, run_checks
 from kustguard.cachedir import cache_dir
+from kustguard.checks import CheckContext, CheckInfo, all_checks, run_checks
 from kustguard.config import Config, find_repo_root, load_config
 from kustguard.discover import Entry
-from kustguard.runoptions import RunOptions, excluded_files, skipped_checks
 from kustguard.environment import Environment, load_environment
 from kustguard.errors import InputError
 from kustguard.findings import Finding
@@ -22,8 +21,10 @@ from kustguard.inputs import load_plain, unwrap_resources
 from kustguard.kustomization import KUSTOMIZATION_NAMES
 from kustguard.render import RenderEngine, RenderResult
 from kustguard.resources import Resource, SourceMaps, parse_stream
+from kustguard.runoptions import RunOptions, excluded_files, skipped_checks
 from kustguard.schema.backends import SchemaBackend, make_backend
 from kustguard.toolchain import INSTALL_COMMAND, find_renderer, find_tool
+
 
 @dataclass
 class Overlay:

@@ -1,6 +1,7 @@
 """Which entry points a set of changed files affects.
 
-An entry point (overlays/*, argocd/*) is affected by a changed path when the
+An entry point (the entry-points setting: overlays/*, argocd/* by default)
+is affected by a changed path when the
 path is one of the files its kustomizations load, transitively (resources,
 components, patches, generators and the files a generator config such as the
 SOPS plugin's reads: kustomization.dependencies), or when it sits directly in

@@ -46,13 +46,17 @@ def make_repo(tmp_path: Path):
 
 
 @pytest.fixture
-def kustguard():
-    """kustguard(*args, cwd=...) -> CompletedProcess of the real console script."""
+def kustguard(tmp_path: Path):
+    """kustguard(*args, cwd=..., input=...) -> CompletedProcess of the real console
+    script. Its user cache folder is the test's own."""
 
-    def run(*args: str, cwd: Path, env: dict | None = None, timeout: float = 300):
+    def run(*args: str, cwd: Path, env: dict | None = None, timeout: float = 300,
+            input: str | None = None):
         exe = Path(sys.executable).parent / "kustguard"
-        full_env = {**os.environ, "NO_COLOR": "1", **(env or {})}
+        full_env = {**os.environ, "NO_COLOR": "1", "XDG_CACHE_HOME": str(tmp_path / "user-cache"),
+                    **(env or {})}
         return subprocess.run([str(exe), *args], cwd=cwd, capture_output=True, text=True,
-                              env=full_env, timeout=timeout)
+                              env=full_env, timeout=timeout, input=input,
+                              stdin=None if input is not None else subprocess.DEVNULL)
 
     return run

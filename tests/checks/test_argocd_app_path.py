@@ -3,6 +3,9 @@ import pytest
 from kustguard.checks.argocd_app_path import glob_to_regex, is_placeholder, normalize_repo_url
 
 FILES = {
+    # The entry points render the component folders Argo CD syncs.
+    "overlays/k3d/kustomization.yaml": "resources: [todo, mysql]\n",
+    "overlays/prod/kustomization.yaml": "resources: [todo]\n",
     "overlays/k3d/todo/kustomization.yaml": "resources: []\n",
     "overlays/k3d/mysql/kustomization.yaml": "resources: []\n",
     "overlays/k3d/plain/deploy.yaml": "kind: ConfigMap\n",
@@ -157,3 +160,21 @@ def test_repo_url_helpers():
     assert is_placeholder("")
     assert not is_placeholder("https://github.com/argoproj/argocd-example-apps.git")
     assert not is_placeholder("http://gitea.localhost:3000/ops/gitops.git")
+
+
+def test_a_kustomization_no_entry_point_renders_fails(run_check):
+    """Issue 14/20: what Argo CD syncs must be what validation renders."""
+    files = {**FILES, "rbac/admin/kustomization.yaml": "resources: []\n",
+             "overlays/k3d/extra/kustomization.yaml": "resources: []\n"}
+    findings = run_check("argocd-app-path", app(path="rbac/admin") + "---\n" + app("x", path="overlays/k3d/extra"),
+                         files=files)
+    assert [f.message for f in findings] == [
+        "source path 'rbac/admin': no entry point renders it (entry points: overlays/k3d, "
+        "overlays/prod), so no check sees what it deploys",
+        "source path 'overlays/k3d/extra': no entry point renders it (entry points: overlays/k3d, "
+        "overlays/prod), so no check sees what it deploys",
+    ]
+    settings = 'entry-points = ["overlays/*", "rbac/*"]\n'
+    files[".kustguard.toml"] = settings
+    findings = run_check("argocd-app-path", app(path="rbac/admin"), files=files)
+    assert findings == []

@@ -141,7 +141,7 @@ spec:
     ("RDS_PASSWORD", "strong"), ("apiKey", "strong"), ("AWS_SECRET_ACCESS_KEY", "strong"),
     ("spring.datasource.password", "strong"), ("GITHUB_TOKEN", "strong"),
     ("SECRET_NAME", ""), ("PASSWORD_FILE", ""), ("AWS_ACCESS_KEY_ID", ""), ("TOKEN_URL", ""),
-    ("keyboard", ""), ("MONKEY", ""), ("AUTH", "weak"), ("CACHE_KEY", "weak"), ("LOG_LEVEL", ""),
+    ("keyboard", ""), ("MONKEY", ""), ("AUTH", "weak"), ("CACHE_KEY", "keyword"), ("PUBLIC_KEY", ""), ("LOG_LEVEL", ""),
 ])
 def test_name_strength(name, strength):
     assert name_strength(name) == strength
@@ -163,3 +163,65 @@ def test_name_strength(name, strength):
 ])
 def test_classify(name, value, flagged):
     assert bool(classify(name, value)) is flagged
+
+
+# Issue 20: names and shapes the rules used to miss.
+LISTED_NAMES = ("PGPASSWORD", "DB_PASS", "REDIS_PASS", "RABBITMQ_DEFAULT_PASS", "SMTP_PASS", "DB_PW",
+                "LDAP_BIND_PW", "REDISCLI_AUTH")
+PATTERN_NAMES = ("MAIL_PASS", "ADMIN_PW", "X_PASSWD_VALUE", "PROXY_AUTH", "OAUTH_CLIENT_SECRET",
+                 "WEBHOOK_TOKEN", "STRIPE_KEY", "dbPass", "ldap.bind.pw")
+LEAK = "s3cr3t-Va1ue"
+
+
+def _pod(env_name: str, where: str) -> str:
+    if where == "env":
+        spec = f"      env: [{{name: {env_name}, value: {LEAK}}}]\n"
+    else:
+        spec = f"      args: [\"--{env_name.lower().replace('_', '-')}={LEAK}\"]\n"
+    return ("apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: ns}\nspec:\n  containers:\n"
+            "    - name: c\n      image: x:1\n" + spec)
+
+
+def _configmap(key: str, value: str) -> str:
+    return ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm, namespace: ns}\ndata:\n"
+            f"  {key}: {value!r}\n")
+
+
+@pytest.mark.parametrize("name", LISTED_NAMES + PATTERN_NAMES)
+@pytest.mark.parametrize("where", ["env", "args", "configmap"])
+def test_listed_names_and_patterns_are_credentials_everywhere(run_check, name, where):
+    text = _configmap(name, LEAK) if where == "configmap" else _pod(name, where)
+    findings = run_check("credential-values", text)
+    assert len(findings) == 1, (name, where)
+    assert LEAK not in findings[0].message + findings[0].hint + findings[0].field
+
+
+@pytest.mark.parametrize("key,line", [
+    ("application.properties", "spring.datasource.password=" + LEAK),
+    ("app.properties", "spring.datasource.password = " + LEAK),
+    ("settings.ini", "db_pass = " + LEAK),
+    (".env", "export PGPASSWORD=" + LEAK),
+    ("redis.conf", "REDISCLI_AUTH: " + LEAK),
+])
+def test_one_line_config_files_in_a_configmap(run_check, key, line):
+    findings = run_check("credential-values", _configmap(key, line))
+    assert [f.field for f in findings] == [f"data.{key}"]
+    assert "sets '" in findings[0].message and LEAK not in findings[0].message
+
+
+def test_options_inside_an_env_value(run_check):
+    text = _pod("x", "env").replace("{name: x, value: s3cr3t-Va1ue}",
+                                    "{name: JAVA_OPTS, value: '-Xmx1g -Dspring.datasource.password=" + LEAK + "'}")
+    findings = run_check("credential-values", text)
+    assert [f.message for f in findings] == [
+        "container 'c' env JAVA_OPTS sets 'Dspring.datasource.password' to a literal credential"]
+
+
+@pytest.mark.parametrize("name,value", [
+    ("CACHE_KEY", "sessions"), ("SORT_KEY", "created_at"), ("SMTP_AUTH", "login"),
+    ("PUBLIC_KEY", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl"),
+    ("PUBLIC_KEY_PATH", "/etc/keys/pub.pem"), ("CACHE_KEY_PREFIX", "todo:"), ("TOKEN_URL", "https://a/t"),
+    ("DB_PASS", "${DB_PASS}"), ("REDISCLI_AUTH", "$(REDIS_PASSWORD)"), ("BYPASS", "enabled-for-tests"),
+])
+def test_benign_names_and_values_pass(name, value):
+    assert classify(name, value) == ""

@@ -84,3 +84,70 @@ def test_find_keys_kinds():
         (1, "a PEM private key (EC PRIVATE KEY)"), (5, "a PEM private key (ENCRYPTED PRIVATE KEY)")]
     assert find_keys(pem("PUBLIC KEY")) == []
     assert find_keys(AGE_KEY[:-1]) == []
+
+
+# Issue 20: encoded keys, big files, binary files. The keys are generated here.
+def _generated_pem() -> bytes:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption())
+
+
+def test_base64_encoded_pem_in_binary_data_and_data_is_found(run_check):
+    import base64
+
+    pem_bytes = _generated_pem()
+    encoded = base64.b64encode(pem_bytes).decode()
+    shifted = base64.b64encode(b"#!" + pem_bytes).decode()   # the key two bytes into the value
+    files = {
+        "base/x/configmap.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\nbinaryData:\n"
+                                 f"  tls.key: {encoded}\n",
+        "base/x/secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata: {name: x}\ndata:\n"
+                              f"  a: aGVsbG8=\n  key.pem: {shifted}\n",
+        "base/x/wrapped.yaml": "data:\n  key: |\n" + "".join(
+            f"    {encoded[i:i + 76]}\n" for i in range(0, len(encoded), 76)),
+    }
+    findings = run_check("private-key", "", files=files)
+    assert [(f.file, f.line, f.message) for f in findings] == [
+        ("base/x/configmap.yaml", 5,
+         "'base/x/configmap.yaml' contains a base64-encoded PEM private key (PRIVATE KEY)"),
+        ("base/x/secret.yaml", 6,
+         "'base/x/secret.yaml' contains a base64-encoded PEM private key (PRIVATE KEY)"),
+        ("base/x/wrapped.yaml", 3,
+         "'base/x/wrapped.yaml' contains a base64-encoded PEM private key (PRIVATE KEY)"),
+    ]
+    for f in findings:
+        assert encoded[20:60] not in f.message + f.hint
+
+
+def test_a_6_mb_file_with_a_key_at_its_end_is_found(run_check, tmp_path):
+    filler = b"# padding line of a large generated file........................\n" * 100_000
+    assert len(filler) > 6_000_000
+    big = tmp_path / "dump" / "big.sql"
+    big.parent.mkdir()
+    big.write_bytes(filler + _generated_pem())
+    findings = run_check("private-key", "")
+    assert [(f.file, f.line) for f in findings] == [("dump/big.sql", 100_001)]
+
+
+def test_nul_bytes_and_chunk_boundaries_hide_nothing(run_check, tmp_path):
+    from kustguard.checks.private_key import CHUNK
+
+    pem_bytes = _generated_pem()
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "blob.bin").write_bytes(b"\0\x01\x02" * 100 + pem_bytes)
+    # A key that starts a few bytes before the first chunk ends.
+    (tmp_path / "bin" / "edge.txt").write_bytes(b"x" * (CHUNK - 5) + pem_bytes)
+    findings = run_check("private-key", "")
+    assert [(f.file, f.line) for f in findings] == [("bin/blob.bin", 1), ("bin/edge.txt", 1)]
+
+
+def test_demo_keys_in_kustguard_toml_are_honoured(run_check):
+    toml = '[[demo-keys]]\npath = "keys/demo.agekey"\nreason = "published demo key"\n'
+    assert run_check("private-key", "", files={".kustguard.toml": toml, "keys/demo.agekey": AGE_KEY}) == []
+    findings = run_check("private-key", "", files={".kustguard.toml": toml.replace("published demo key", ""),
+                                                   "keys/demo.agekey": AGE_KEY})
+    assert [(f.file, f.line) for f in findings] == [(".kustguard.toml", 2), ("keys/demo.agekey", 1)]

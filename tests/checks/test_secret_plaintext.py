@@ -58,7 +58,6 @@ def test_sops_files_other_folders_and_empty_secrets_pass(run_check):
         "base/db/credentials.sops.yaml": PLAIN,          # sops-file checks SOPS files
         "base/api/secret.yaml": ENCRYPTED_IN_PLACE,       # encrypted in place
         "base/ci/token.yaml": TOKEN_REQUEST,              # no data
-        "docs/example-secret.yaml": PLAIN,                # not a Kubernetes source folder
         "base/db/README.md": PLAIN,                       # not YAML
         ".sops.yaml": "creation_rules: []\n",
     }) == []
@@ -97,3 +96,18 @@ def test_unparseable_file_with_a_secret_still_fails(run_check):
     broken = "kind: Secret\nmetadata: {name: x\nstringData:\n  a: b\n"
     findings = run_check("secret-plaintext", "", files={"components/x/secret.yaml": broken})
     assert [(f.file, f.line) for f in findings] == [("components/x/secret.yaml", 1)]
+
+
+def test_plaintext_secrets_in_any_folder_and_json_fail(run_check):
+    """Issue 14: the scan covers the repository's files, not a list of folders."""
+    import json
+
+    secret = PLAIN.split("---\n")[1]
+    findings = run_check("secret-plaintext", "", files={
+        "k8s/secret.yaml": secret,
+        "docs/example-secret.yaml": secret,
+        "deploy/secret.json": json.dumps({"apiVersion": "v1", "kind": "Secret",
+                                          "metadata": {"name": "j"}, "data": {"k": "aHVudGVy"}}),
+    })
+    assert [(f.file, f.line) for f in findings] == [
+        ("deploy/secret.json", 1), ("docs/example-secret.yaml", 7), ("k8s/secret.yaml", 7)]

@@ -40,8 +40,9 @@ def test_clean_repo_exits_0_and_counts_objects(make_repo, kustguard):
     root = simple_repo(make_repo)
     proc = kustguard("validate", cwd=root)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "overlays/dev: 1 objects (rendered), 1 validated, 0 findings" in proc.stdout
-    assert "overlays/prod: 1 objects (rendered), 1 validated, 0 findings" in proc.stdout
+    assert "overlays/dev: 1 object (rendered), 1 validated, 0 findings" in proc.stdout
+    assert "overlays/prod: 1 object (rendered), 1 validated, 0 findings" in proc.stdout
+    assert "3 entry points, 3 rendered (0 from cache), 3 objects, 0 findings" in proc.stdout
 
 
 def test_second_run_hits_the_cache_and_a_change_rerenders_only_dependents(make_repo, kustguard):
@@ -121,8 +122,10 @@ def test_not_a_kustomization_folder_is_a_usage_error(make_repo, kustguard):
     root = simple_repo(make_repo)
     proc = kustguard("validate", "base", cwd=root)
     assert proc.returncode == 2
-    assert proc.stderr.strip() == ("kustguard: base: not a kustomization folder "
-                                   "(give a folder holding kustomization.yaml, e.g. overlays/k3d)")
+    assert proc.stderr.strip() == (
+        "kustguard: base: is not a kustomization folder, but base/app below it is "
+        "(give the kustomization folders (e.g. base/app), or set entry-points in the settings "
+        "and give no path)")
 
 
 def test_unknown_option_is_one_line_exit_2(make_repo, kustguard):

@@ -97,3 +97,27 @@ def test_the_fix_the_lint_names_makes_the_lint_pass(make_repo, kustguard):
     assert fixed.returncode == 0, fixed.stdout + fixed.stderr
     assert hooks(root, "kustomization-lint", rel).returncode == 0
     assert "# owner" in (root / rel).read_text()
+
+
+def test_secret_guard_finds_a_secret_in_any_folder_and_honours_exclude(make_repo):
+    secret = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: pw-value-1\n"
+    root = make_repo({"k8s/secret.yaml": secret, "fixtures/secret.yaml": secret})
+    proc = hooks(root, "secret-guard", "k8s/secret.yaml", "fixtures/secret.yaml")
+    assert proc.returncode == 1
+    assert sorted(line.split(": ", 1)[0] for line in proc.stdout.splitlines()) == [
+        "fixtures/secret.yaml:5", "k8s/secret.yaml:5"]
+    (root / ".kustguard.toml").write_text('fail-on = "info"\n[[exclude]]\npath = "fixtures/*"\n'
+                                          'reason = "test fixtures, never applied"\n')
+    proc = hooks(root, "secret-guard", "k8s/secret.yaml", "fixtures/secret.yaml")
+    assert proc.returncode == 1
+    assert [line.split(": ", 1)[0] for line in proc.stdout.splitlines()] == ["k8s/secret.yaml:5"]
+    assert "pw-value-1" not in proc.stdout
+
+
+def test_secret_guard_refuses_an_unknown_check_id_in_the_settings(make_repo):
+    root = make_repo({"k8s/cm.yaml": CONFIGMAP})
+    (root / ".kustguard.toml").write_text('disable = ["secret-plaintxt"]\n')
+    proc = hooks(root, "secret-guard", "k8s/cm.yaml")
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1
+    assert "unknown check id in disable 'secret-plaintxt' (did you mean 'secret-plaintext'?)" in proc.stderr

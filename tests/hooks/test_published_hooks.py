@@ -112,3 +112,43 @@ def test_the_published_hooks_refuse_a_bad_commit(consumer: Repo, make_change):
     assert "Traceback" not in output
     for text in expected:
         assert text in output, f"{text!r} not in:\n{output}"
+
+
+K8S_SECRET = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: hunter2-plain\n"
+
+
+def make_k8s_consumer(root: Path, hooks_repo: Baseline, pre_commit_home: Path) -> Repo:
+    """Issue 14's shape: no overlays/, one k8s/ kustomization, entry-points = ["k8s"]."""
+    files = {
+        ".kustguard.toml": 'entry-points = ["k8s"]\nfail-on = "error"\n',
+        "k8s/kustomization.yaml": "resources:\n  - deployment.yaml\n",
+        "k8s/deployment.yaml": (CONSUMER / "base/web/deployment.yaml").read_text(),
+    }
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    hooks = "".join(f"      - id: {hook_id}\n" for hook_id in PUBLISHED)
+    (root / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {hooks_repo.root}\n    rev: {hooks_repo.rev}\n    hooks:\n{hooks}")
+    init_repo(root)
+    commit_all(root, "a repository with its manifests in k8s/")
+    env = clean_env(PRE_COMMIT_HOME=str(pre_commit_home), PATH=consumer_path())
+    run([*PRE_COMMIT, "install"], root, env=env, check=True)
+    return Repo(root, env)
+
+
+def test_the_published_hooks_refuse_a_secret_in_k8s(published_env: Baseline, pre_commit_home: Path,
+                                                    tmp_path: Path):
+    repo = make_k8s_consumer(tmp_path / "k8s-consumer", published_env, pre_commit_home)
+    before = repo.head()
+    repo.write("k8s/secret.yaml", K8S_SECRET)
+    repo.edit("k8s/kustomization.yaml", "  - deployment.yaml\n", "  - deployment.yaml\n  - secret.yaml\n")
+    proc = repo.commit("k8s/secret.yaml", "k8s/kustomization.yaml", message="add a Secret")
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0, output
+    assert repo.head() == before
+    assert "validating 1 of 1 entry points affected by 2 staged files: k8s" in output
+    # secret-guard (the file) and validate (the render) both name the line.
+    assert "k8s/secret.yaml:5: error secret-plaintext" in output, output
+    assert "k8s/secret.yaml:5: error secret-rendered [k8s Secret/default/db]" in output, output
+    assert "hunter2-plain" not in output

@@ -128,7 +128,9 @@ def test_plaintext_secret_in_the_sources(k3d_copy, edit):
     assert code == 1
     checks = {(f["check"], f["file"]) for f in findings}
     assert ("secret-plaintext", "base/todo/plain-secret.yaml") in checks
-    assert {c for c, _ in checks} <= {"secret-plaintext", "credential-values"}
+    # The render carries it too: secret-rendered names the same file.
+    assert ("secret-rendered", "base/todo/plain-secret.yaml") in checks
+    assert {c for c, _ in checks} <= {"secret-plaintext", "secret-rendered", "credential-values"}
     assert "hunter2hunter2" not in json.dumps(findings)
 
 
@@ -140,7 +142,7 @@ def test_policy_opening_mysql_to_everyone_violates_the_intent(k3d_copy, edit):
     code, findings = validate(k3d_copy, "overlays/k3d")
     assert code == 1
     assert {(f["check"], f["file"]) for f in findings} == {
-        ("netpol-intent", "overlays/k3d/environment.yaml")}
+        ("netpol-intent", "base/todo/intents.yaml")}  # where the intent is said
     violated = " ".join(f["message"] for f in findings)
     assert "only todo reaches mysql" in violated
     assert "mysql-from-todo-only" in violated  # names the policy that lets it through

@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field as dataclass_field
 from enum import IntEnum
 
+from kustguard.docslinks import docs_url
+
 
 class Severity(IntEnum):
     INFO = 1
@@ -49,6 +51,11 @@ class Finding:
     extra: dict = dataclass_field(default_factory=dict, compare=False, hash=False)
 
     @property
+    def docs_url(self) -> str:
+        """Where the check is documented ('' when the package has no repository URL)."""
+        return docs_url(self.check_id)
+
+    @property
     def location(self) -> str:
         if not self.file:
             return ""
@@ -72,6 +79,7 @@ class Finding:
             "field": self.field,
             "message": self.message,
             "hint": self.hint,
+            "docs": self.docs_url,
         }
 
     @classmethod

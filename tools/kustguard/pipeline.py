@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from kustguard.cachedir import cache_dir
 from kustguard.checks import CheckContext, CheckInfo, all_checks, run_checks
 from kustguard.checks._pss import said_once
 from kustguard.config import Config, find_repo_root, load_config
@@ -18,17 +19,13 @@ from kustguard.errors import InputError
 from kustguard.findings import Finding
 from kustguard.findings_cache import FindingsCache, code_fingerprint, files_digest
 from kustguard.index import Index
+from kustguard.inputs import load_plain, unwrap_resources
 from kustguard.kustomization import KUSTOMIZATION_NAMES
 from kustguard.render import RenderEngine, RenderResult
 from kustguard.resources import Resource, SourceMaps, parse_stream
+from kustguard.runoptions import RunOptions, excluded_files, skipped_checks
 from kustguard.schema.backends import SchemaBackend, make_backend
-from kustguard.toolchain import find_renderer, find_tool
-
-CACHE_ENV = "KUSTGUARD_CACHE_DIR"
-
-
-def cache_dir(repo_root: Path) -> Path:
-    return Path(os.environ.get(CACHE_ENV) or repo_root / ".cache" / "kustguard")
+from kustguard.toolchain import INSTALL_COMMAND, find_renderer, find_tool
 
 
 @dataclass
@@ -60,6 +57,17 @@ class RunResult:
     config: Config | None = None
     only: set[str] | None = None
     warnings: list[str] = field(default_factory=list)
+    # Whether the repository-scope checks ran.
+    repo_checks: bool = True
+
+    @cached_property
+    def skipped(self) -> dict[str, str]:
+        """Check id -> why it did not run (reports list these as skipped, never
+        as passed). On demand, like checks: it imports every check module."""
+        if self.config is None:
+            return {}
+        return skipped_checks(all_checks(), self.config, self.only,
+                              [o.name for o in self.overlays if o.rendered], self.repo_checks)
 
     @cached_property
     def checks(self) -> tuple[CheckInfo, ...]:
@@ -67,9 +75,7 @@ class RunResult:
         demand: it imports every check module, which a fully cached run skips."""
         if self.config is None:
             return all_checks()
-        ran = {info.id for name in [o.name for o in self.overlays] + [""]
-               for info, _ in enabled_checks(self.config, name, self.only)}
-        return tuple(c for c in all_checks() if c.id in ran)
+        return tuple(c for c in all_checks() if c.id not in self.skipped)
 
     @property
     def input_errors(self) -> list[str]:
@@ -80,12 +86,12 @@ def make_engine(repo_root: Path, *, use_cache: bool = True, shape_only: bool = T
     renderer = find_renderer(repo_root)
     if renderer is None:
         raise InputError("neither kustomize nor kubectl is installed",
-                         hint="run 'make setup' to install the pinned kustomize")
+                         hint=f"run '{INSTALL_COMMAND}' to install the pinned kustomize")
     warnings = []
     if not renderer.runs_exec_plugins:
         warnings.append(
             "kustomize is missing: rendering with 'kubectl kustomize', which silently skips "
-            "exec KRM functions (SOPS Secrets will be missing); run 'make setup'")
+            f"exec KRM functions (SOPS Secrets will be missing); run '{INSTALL_COMMAND}'")
     return RenderEngine(repo_root, renderer, cache_dir(repo_root), shape_only=shape_only,
                         use_cache=use_cache), warnings
 
@@ -105,9 +111,12 @@ def parse_overlay(repo_root: Path, result: RenderResult, config: Config,
     if result.status != "ok":
         return overlay
     try:
-        overlay.resources = parse_stream(result.text, env_name, f"{env_name} (rendered)",
-                                         origin_base=result.wrapper_dir, repo_root=repo_root,
-                                         sources=sources)
+        if result.entry.plain:
+            overlay.resources = load_plain(result.entry, repo_root, sources)
+        else:
+            overlay.resources = unwrap_resources(parse_stream(
+                result.text, env_name, f"{env_name} (rendered)", origin_base=result.wrapper_dir,
+                repo_root=repo_root, sources=sources))
     except InputError as exc:
         overlay.error = str(exc)
         return overlay
@@ -119,8 +128,14 @@ def parse_overlay(repo_root: Path, result: RenderResult, config: Config,
 def load_overlays(repo_root: Path, entries: list[Entry], config: Config, *,
                   engine: RenderEngine, progress=None) -> list[Overlay]:
     sources = SourceMaps(repo_root)
-    results = engine.render_all(entries, progress=progress)
+    results = render_entries(engine, entries, progress=progress)
     return [parse_overlay(repo_root, r, config, sources) for r in results]
+
+
+def render_entries(engine: RenderEngine, entries: list[Entry], progress=None) -> list[RenderResult]:
+    """Kustomizations rendered by kustomize; plain inputs are read when parsed."""
+    rendered = iter(engine.render_all([e for e in entries if not e.plain], progress=progress))
+    return [RenderResult(e) if e.plain else next(rendered) for e in entries]
 
 
 def load_overlay(repo_root: Path, entry_path: Path) -> Overlay:
@@ -163,31 +178,37 @@ def enabled_checks(config: Config, overlay: str, only: set[str] | None = None) -
     return out
 
 
-def _settings_digest(config: Config, backend: str, only: set[str] | None) -> str:
+def _settings_digest(config: Config, backend: str, only: set[str] | None,
+                     options: RunOptions) -> str:
     """Every setting, so a new one can never serve stale cached findings."""
     settings = {k: v for k, v in dataclasses.asdict(config).items() if k != "root"}
-    return json.dumps([settings, backend, sorted(only) if only else None],
+    return json.dumps([settings, backend, sorted(only) if only else None, options.digest()],
                       sort_keys=True, default=lambda v: sorted(v) if isinstance(v, set) else str(v))
 
 
 def run(repo_root: Path, entries: list[Entry], config: Config, *, engine: RenderEngine,
         backend_name: str | None = None, only: set[str] | None = None,
-        repo_checks: bool = True, progress=None) -> RunResult:
+        repo_checks: bool = True, progress=None, options: RunOptions | None = None) -> RunResult:
+    options = options or RunOptions()
     backend_name = backend_name or config.schema_backend
     cache = FindingsCache(cache_dir(repo_root), enabled=engine.use_cache)
-    files = repo_files(repo_root)
-    # Checks may look at the repo's layout (an Application's path exists):
-    # the list of kustomization folders is part of every overlay's key.
-    layout = "\n".join(f for f in files if f.rsplit("/", 1)[-1] in KUSTOMIZATION_NAMES)
-    shared_key = "|".join([code_fingerprint(repo_root), _settings_digest(config, backend_name, only),
-                           layout])
+    files = excluded_files(repo_files(repo_root), (*config.exclude, *options.exclude))
+    # Checks may look at the repo's layout (an Application's path exists and
+    # an entry point includes it): every kustomization file, with its
+    # content, is part of every overlay's key.
+    layout = files_digest(repo_root, [f for f in files
+                                      if f.rsplit("/", 1)[-1] in KUSTOMIZATION_NAMES])
+    shared_key = "|".join([code_fingerprint(repo_root),
+                           _settings_digest(config, backend_name, only, options), layout])
     sources = SourceMaps(repo_root)
     findings: list[Finding] = []
     suppressed = 0
     backends: dict[str, SchemaBackend] = {}
     kubeconform = find_tool("kubeconform", repo_root)
     overlays = []
-    for result in engine.render_all(entries, progress=progress):
+    for done, result in enumerate(render_entries(engine, entries, progress=progress), 1):
+        if options.check_progress:
+            options.check_progress(done, len(entries))
         key = cache.key(result.key, shared_key) if result.key and result.status == "ok" else ""
         hit = cache.get(key) if key else None
         if hit is not None:
@@ -201,6 +222,8 @@ def run(repo_root: Path, entries: list[Entry], config: Config, *, engine: Render
         overlays.append(overlay)
         if overlay.index is None:
             continue
+        if options.kubernetes_version:
+            overlay.environment.kubernetes_version = options.kubernetes_version
         version = overlay.environment.kubernetes_version
         if version not in backends:
             backends[version] = make_backend(backend_name, repo_root, cache_dir(repo_root), version,
@@ -227,7 +250,8 @@ def run(repo_root: Path, entries: list[Entry], config: Config, *, engine: Render
         findings += mine
         suppressed += hidden_count
     findings.sort(key=Finding.sort_key)
-    return RunResult(overlays, findings, suppressed, config=config, only=only)
+    return RunResult(overlays, findings, suppressed, config=config, only=only,
+                     repo_checks=repo_checks)
 
 
 def _collect(pairs) -> tuple[list[Finding], int]:

@@ -82,8 +82,10 @@ class RenderEngine:
         folder = self.cache_dir / "wrap" / safe
         folder.mkdir(parents=True, exist_ok=True)
         rel = os.path.relpath(entry.path.resolve(), folder.resolve())
+        # A Component is built on its own by listing it under components.
+        field = "components" if entry.kind == "component" else "resources"
         text = ("# Generated: renders the entry point with origin annotations.\n"
-                f"resources:\n- {rel}\nbuildMetadata:\n- originAnnotations\n")
+                f"{field}:\n- {rel}\nbuildMetadata:\n- originAnnotations\n")
         target = folder / "kustomization.yaml"
         if not target.is_file() or target.read_text() != text:
             target.write_text(text)

@@ -1,7 +1,9 @@
 """Where the external tools are, and the environment they run in.
 
-Pinned tools are installed by `make setup` into `<repo>/.tools/bin`; a tool
-found there wins over one on PATH. The venv's bin folder goes first on the
+Pinned tools are installed by `kustguard tools install` into the user's
+cache folder (`$XDG_CACHE_HOME/kustguard/tools/bin`), or by this
+repository's `make setup` into `<repo>/.tools/bin`; a tool found in either
+wins over one on PATH. The venv's bin folder goes first on the
 PATH of every kustomize run, so exec plugins such as `kustguard-sops` resolve.
 """
 from __future__ import annotations
@@ -12,6 +14,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from kustguard.cachedir import tools_dir
+
 TOOLS_DIR = ".tools/bin"
 SHAPE_ONLY_ENV = "KUSTGUARD_SOPS_SHAPE_ONLY"
 
@@ -21,6 +25,8 @@ def venv_bin() -> Path:
 
 
 TOOLS_DIR_ENV = "KUSTGUARD_TOOLS_DIR"
+# What every message about a missing tool tells the user to run.
+INSTALL_COMMAND = "kustguard tools install"
 
 
 def tool_dirs(repo_root: Path) -> list[Path]:
@@ -29,6 +35,7 @@ def tool_dirs(repo_root: Path) -> list[Path]:
     dirs = [Path(os.environ[TOOLS_DIR_ENV])] if os.environ.get(TOOLS_DIR_ENV) else []
     dirs.append(repo_root / TOOLS_DIR)
     dirs.append(Path(__file__).resolve().parents[2] / TOOLS_DIR)
+    dirs.append(tools_dir())
     return dirs
 
 

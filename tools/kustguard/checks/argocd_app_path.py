@@ -28,6 +28,11 @@ folder level, as in Go's path.Match) must match at least one folder with a
 kustomization that no ``exclude: true`` entry removes. The check reads the
 working tree being validated, not the branch ``targetRevision`` names.
 
+A kustomization folder Argo CD syncs must also be one that validation
+renders: an entry point (the ``entry-points`` setting) or a folder an entry
+point includes. Otherwise whatever it holds (a cluster-admin binding, a
+plaintext Secret) reaches the cluster without any check having seen it.
+
 Passing::
 
     kind: Application
@@ -137,6 +142,39 @@ class _Repo:
         self.root = ctx.repo_root
         self._files = ctx.files
         self._kustomization_dirs: list[str] | None = None
+        self._rendered: tuple[list[str], set[str]] | None = None
+
+    def rendered(self) -> tuple[list[str], set[str]]:
+        """(entry points, every folder validation renders), repo-relative."""
+        if self._rendered is None:
+            from kustguard.discover import discover
+            from kustguard.errors import InputError
+            from kustguard.kustomization import dependencies
+
+            root = self.root.resolve()
+            entries = discover(self.root)
+            folders: set[str] = set()
+            for entry in entries:
+                folders.add(entry.name)
+                try:
+                    deps = dependencies(entry.path)
+                except InputError:
+                    continue  # rendering that entry point reports it
+                for folder in deps.folders:
+                    try:
+                        folders.add(folder.resolve().relative_to(root).as_posix() or ".")
+                    except ValueError:
+                        continue
+            self._rendered = ([e.name for e in entries], folders)
+        return self._rendered
+
+    def not_rendered(self, rel: str) -> str:
+        """Why validation never renders the kustomization folder rel, or ''."""
+        entries, folders = self.rendered()
+        if posixpath.normpath(rel) in folders:
+            return ""
+        return (f"no entry point renders it (entry points: {', '.join(entries) or 'none'}), "
+                "so no check sees what it deploys")
 
     def inside(self, rel: str) -> str | None:
         """A normalized repo-relative path, or None when it leaves the repo."""
@@ -216,6 +254,10 @@ def _check_source(ctx: CheckContext, repo: _Repo, res: Resource, source: dict,
         yield ctx.report(res, f"source path {raw!r} has no kustomization",
                          hint="add a kustomization.yaml there, or set source.directory "
                               "for plain manifests", path=where)
+        return
+    why = repo.not_rendered(rel)
+    if why:
+        yield ctx.report(res, f"source path {raw!r}: {why}", hint=UNRENDERED_HINT, path=where)
 
 
 def _git_generators(generators: Any, base: FieldPath) -> Iterator[tuple[dict, FieldPath]]:
@@ -265,6 +307,17 @@ def _check_git_directories(ctx: CheckContext, repo: _Repo, res: Resource, git: d
                 f"git directory generator path {pattern!r} matches no folder with a kustomization",
                 hint="fix the glob ('*' matches one folder level) or add the folders",
                 path=at + ("directories", j, "path"))
+            continue
+        unrendered = [d for d in matched if repo.not_rendered(d)]
+        if unrendered:
+            yield ctx.report(
+                res, f"git directory generator path {pattern!r} matches {unrendered[0]!r}: "
+                     f"{repo.not_rendered(unrendered[0])}",
+                hint=UNRENDERED_HINT, path=at + ("directories", j, "path"))
+
+
+UNRENDERED_HINT = ("add the folder to an entry point's kustomization, or add an entry-points "
+                   "glob that matches it")
 
 
 def check(ctx: CheckContext) -> Iterator[Finding]:

@@ -1,4 +1,4 @@
-"""Every Argo CD Application stays in its environment's project, and deploys only what the validator renders.
+"""Every Argo CD Application stays in its environment's project.
 
 An AppProject fences its Applications, but each Application names its own
 project. An app-of-apps that syncs Applications from git lets any commit
@@ -12,10 +12,9 @@ with ``*`` everywhere. So:
    ``<env>-admin`` (cluster-scoped RBAC, synced by hand); an Application
    whose file sits in a folder named after the environment (what that
    environment's root app syncs, ``argocd/applications/k3d/``) uses exactly
-   the environment's project;
-3. an Application that deploys a folder of this repository deploys one
-   that some entry point renders, so every object it syncs has been through
-   the same checks. A folder no entry point reaches is never validated.
+   the environment's project.
+
+A folder that no entry point renders is ``argocd-app-path``'s finding.
 
 Applications of other repositories and Helm charts are not checked.
 
@@ -89,11 +88,7 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
             path = posixpath.normpath(raw.strip("/")) if raw.strip("/") else "."
             covering = _covering(entries, path)
             if covering is None:
-                yield ctx.report(app, f"deploys {path}, which no entry point renders, so nothing "
-                                      "validates what it syncs",
-                                 hint="deploy a folder inside an entry point (overlays/<env>/...)",
-                                 path=at + ("path",))
-                continue
+                continue  # argocd-app-path: no entry point renders it
             name, is_env = covering
             environment = posixpath.basename(name)
             if not is_env or project == environment:

@@ -1,9 +1,9 @@
-"""No plaintext Secret in the repository's Kubernetes sources.
+"""No plaintext Secret in the repository's files.
 
-Every YAML file under ``base/``, ``components/``, ``overlays/``, ``argocd/``
-and ``apps/`` that is not SOPS-encrypted (named ``*.sops.yaml``, or carrying
-sops metadata) must hold no ``kind: Secret`` document with ``data`` or
-``stringData``: git keeps every value forever. A kustomize ``secretGenerator``
+Every YAML or JSON file of the repository (``git ls-files``, or every file
+outside git), in any folder, that is not SOPS-encrypted (named
+``*.sops.yaml``, or carrying sops metadata) must hold no ``kind: Secret``
+document with ``data`` or ``stringData``: git keeps every value forever. A kustomize ``secretGenerator``
 with ``literals``, or with ``files``/``envs`` that are not SOPS files, is a
 plaintext Secret too. A Secret with no data (a ServiceAccount token request)
 passes. Only key names are reported, never values.
@@ -32,7 +32,7 @@ from pathlib import Path
 
 from kustguard.checks import CheckContext
 from kustguard.checks._sops_files import (
-    Document, is_sops_name, is_source_yaml, naming, read_text, yaml_documents,
+    Document, is_sops_name, naming, read_text, yaml_documents,
 )
 from kustguard.findings import Finding, Severity
 from kustguard.resources import Resource
@@ -42,6 +42,7 @@ SEVERITY = Severity.ERROR
 FAMILY = "secrets"
 SCOPE = "repo"
 
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 KUSTOMIZATION_NAMES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
 SECRET_LINE = re.compile(r"^kind:\s*[\"']?Secret[\"']?\s*(#.*)?$", re.M)
 HINT = ("encrypt it with sops into a *.sops.yaml file (sops -e -i, per .sops.yaml) and generate "
@@ -107,7 +108,8 @@ def _generator_findings(ctx: CheckContext, rel: str, docs: list[Document]) -> It
 
 def check(ctx: CheckContext) -> Iterator[Finding]:
     for rel in ctx.files:
-        if not is_source_yaml(rel) or is_sops_name(rel):
+        if not (rel.endswith(MANIFEST_SUFFIXES) or Path(rel).name in KUSTOMIZATION_NAMES) \
+                or is_sops_name(rel):
             continue
         text = read_text(ctx.repo_root, rel)
         if text is None or ("Secret" not in text and "secretGenerator" not in text):

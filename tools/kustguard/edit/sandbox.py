@@ -66,7 +66,7 @@ def renderer_for(repo_root: Path) -> Renderer:
     renderer = find_renderer(repo_root)
     if renderer is None:
         raise InputError("neither kustomize nor kubectl is installed",
-                         hint="run 'make setup' to install the pinned kustomize")
+                         hint="run 'kustguard tools install' to install the pinned kustomize")
     return renderer
 
 

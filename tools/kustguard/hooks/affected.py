@@ -1,7 +1,8 @@
 """Which entry points a set of changed files affects.
 
-An entry point (overlays/*, argocd/*) is affected by a changed path when the
-path is one of the files its kustomizations load, transitively (resources,
+An entry point (the entry-points setting: overlays/*, argocd/* by default)
+is affected by a changed path when the path is one of the files its
+kustomizations load, transitively (resources,
 components, patches, generators and the files a generator config such as the
 SOPS plugin's reads: kustomization.dependencies), or when it sits directly in
 one of its kustomization folders (a file added or deleted there). Settings

@@ -15,16 +15,14 @@ import json
 import os
 from pathlib import Path
 
+from kustguard.cachedir import cache_dir
 from kustguard.kustomization import Dependencies, dependencies
 
 FORMAT = 1
-# The same folder pipeline.cache_dir() uses (not imported: pipeline is heavy).
-CACHE_ENV = "KUSTGUARD_CACHE_DIR"
 
 
 def cache_file(repo_root: Path) -> Path:
-    folder = Path(os.environ.get(CACHE_ENV) or repo_root / ".cache" / "kustguard")
-    return folder / "hooks" / "dependencies.json"
+    return cache_dir(repo_root) / "hooks" / "dependencies.json"
 
 
 def _stamp(path: str) -> list[int] | None:

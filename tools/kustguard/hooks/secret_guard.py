@@ -3,7 +3,7 @@
 Runs the validator's own repository-scope checks of the secrets family
 (kustguard.checks: plaintext Secret manifests, private keys, SOPS files
 well-formed and encrypted) on the staged files only, with the repository's
-settings (disabled checks, severities, allow-listed demo keys).
+settings (disabled checks, severities, excluded files, allow-listed demo keys).
 """
 from __future__ import annotations
 
@@ -29,9 +29,15 @@ def check_files(repo_root: Path, files: list[str]) -> tuple[list[Problem], list[
     from kustguard.config import load_config
     from kustguard.hooks.validate import finding_problem
 
+    from kustguard.runoptions import excluded_files
+
+    from kustguard.checks import all_checks
+    from kustguard.config import check_known_ids
+
     config = load_config(repo_root)
+    check_known_ids(config, [c.id for c in all_checks()])
     checks = guard_checks(config)
-    ctx = CheckContext(repo_root=repo_root, files=sorted(set(files)))
+    ctx = CheckContext(repo_root=repo_root, files=excluded_files(sorted(set(files)), config.exclude))
     problems, blocking = [], False
     for finding, hidden in run_checks(ctx, checks, SCOPE):
         if hidden:

@@ -37,6 +37,7 @@ def annotation(f: Finding) -> str:
     return f"::{COMMANDS[f.severity]} {','.join(props)}::{escape_data(message)}"
 
 
-def render(findings: list[Finding], *, checks: tuple[CheckInfo, ...], overlays: list[str]) -> str:
+def render(findings: list[Finding], *, checks: tuple[CheckInfo, ...], overlays: list[str],
+           skipped: dict[str, str] | None = None) -> str:
     lines = [annotation(f) for f in sorted(findings, key=Finding.sort_key)]
     return "".join(line + "\n" for line in lines)

@@ -1,4 +1,5 @@
-"""Machine output: one JSON document with every overlay's status and every finding."""
+"""Machine output: one JSON document with every overlay's status, every finding
+and every check's status (ran, or skipped with the reason)."""
 from __future__ import annotations
 
 import json
@@ -9,6 +10,7 @@ def render(result, *, elapsed: float | None = None, **_ignored) -> str:
         "overlays": [
             {
                 "name": o.name,
+                "kind": o.entry.kind,
                 "status": "error" if o.error else o.render.status,
                 "error": o.error or o.render.error,
                 "objects": o.objects,
@@ -18,6 +20,9 @@ def render(result, *, elapsed: float | None = None, **_ignored) -> str:
             for o in result.overlays
         ],
         "findings": [f.to_dict() for f in result.findings],
+        "checks": [{"id": c.id, "status": "ran"} for c in result.checks]
+        + [{"id": cid, "status": "skipped", "reason": why}
+           for cid, why in sorted(getattr(result, "skipped", {}).items())],
         "suppressed": result.suppressed,
         "warnings": result.warnings,
     }

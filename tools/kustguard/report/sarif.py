@@ -6,7 +6,10 @@ help = the whole doc with its examples, default level). Each finding is a
 result with the repository-relative file as an artifact location against
 the ``%SRCROOT%`` base, the line as its region, and the object as a logical
 location; the overlay, field and hint go in its properties, and a stable
-partial fingerprint lets viewers track a finding across runs.
+partial fingerprint lets viewers track a finding across runs. Each rule's
+``helpUri`` is its section of docs/checks.md at this release. A check that
+did not run is a note in the invocation's tool configuration notifications,
+with the reason.
 """
 from __future__ import annotations
 
@@ -17,7 +20,8 @@ from pathlib import PurePosixPath
 from urllib.parse import quote
 
 from kustguard import __version__
-from kustguard.checks import CheckInfo
+from kustguard.checks import CheckInfo, check_by_id
+from kustguard.docslinks import docs_url
 from kustguard.findings import Finding, Severity
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -45,7 +49,7 @@ def _rule(info: CheckInfo) -> dict:
         properties["kube-linter"] = list(info.kube_linter)
     if info.checkov:
         properties["checkov"] = list(info.checkov)
-    return {
+    rule = {
         "id": info.id,
         "name": _rule_name(info.id),
         "shortDescription": {"text": summary or info.id},
@@ -55,6 +59,9 @@ def _rule(info: CheckInfo) -> dict:
         "defaultConfiguration": {"level": LEVELS[info.severity]},
         "properties": properties,
     }
+    if docs_url(info.id):
+        rule["helpUri"] = docs_url(info.id)
+    return rule
 
 
 def _markdown_help(doc: str) -> str:
@@ -125,7 +132,11 @@ def _result(f: Finding, rule_index: int) -> dict:
     return result
 
 
-def render(findings: list[Finding], *, checks: tuple[CheckInfo, ...], overlays: list[str]) -> str:
+def render(findings: list[Finding], *, checks: tuple[CheckInfo, ...], overlays: list[str],
+           skipped: dict[str, str] | None = None) -> str:
+    skipped = skipped or {}
+    checks = tuple(checks) + tuple(info for info in map(check_by_id, sorted(skipped))
+                                   if info is not None and info not in checks)
     rules = [_rule(info) for info in checks]
     index = {info.id: i for i, info in enumerate(checks)}
     for f in findings:  # a finding of a check outside the registry still gets a rule
@@ -145,6 +156,13 @@ def render(findings: list[Finding], *, checks: tuple[CheckInfo, ...], overlays: 
                 "rules": rules,
             }},
             "originalUriBaseIds": {SRCROOT: {"description": {"text": "The repository root."}}},
+            "invocations": [{
+                "executionSuccessful": True,
+                "toolConfigurationNotifications": [
+                    {"descriptor": {"id": cid}, "level": "note",
+                     "message": {"text": f"check {cid} did not run: {why}"}}
+                    for cid, why in sorted(skipped.items())],
+            }],
             "columnKind": "unicodeCodePoints",
             "results": [_result(f, index[f.check_id])
                         for f in sorted(findings, key=Finding.sort_key)],

@@ -28,7 +28,14 @@ def _finding_lines(finding: Finding, colour: bool) -> list[str]:
     lines = ["  ".join(parts), f"          {finding.message}"]
     if finding.hint:
         lines.append(f"          fix: {finding.hint}")
+    if finding.docs_url:
+        lines.append(f"          docs: {finding.docs_url}")
     return lines
+
+
+def plural(count: int, noun: str) -> str:
+    word = noun if count == 1 else (noun[:-1] + "ies" if noun.endswith("y") else noun + "s")
+    return f"{count} {word}"
 
 
 def render(result, *, colour: bool = False, elapsed: float | None = None) -> str:
@@ -42,6 +49,8 @@ def render(result, *, colour: bool = False, elapsed: float | None = None) -> str
     cache_hits = 0
     for overlay in result.overlays:
         head = _paint(overlay.name, "1", colour)
+        if overlay.entry.kind != "kustomization":  # say what the argument was taken as
+            head += f" [{overlay.entry.kind}]"
         if overlay.error:
             out.append(f"{head}: not rendered: {overlay.error}")
             continue
@@ -51,22 +60,31 @@ def render(result, *, colour: bool = False, elapsed: float | None = None) -> str
         count = overlay.objects
         objects += count
         cache_hits += overlay.render.cached
-        how = "cache hit" if overlay.render.cached else "rendered"
+        how = ("read" if overlay.entry.plain else
+               "cache hit" if overlay.render.cached else "rendered")
         if overlay.findings_cached:
             how += ", findings cached"
         found = by_overlay.get(overlay.name, [])
-        out.append(f"{head}: {count} objects ({how}), {count} validated, "
-                   f"{len(found)} finding{'s' * (len(found) != 1)}")
+        out.append(f"{head}: {plural(count, 'object')} ({how}), {count} validated, "
+                   f"{plural(len(found), 'finding')}")
         for finding in found:
             out.extend(_finding_lines(finding, colour))
     repo_level = by_overlay.get("", [])
     if repo_level:
-        out.append(_paint("repository files", "1", colour) + f": {len(repo_level)} findings")
+        out.append(_paint("repository files", "1", colour) + f": {plural(len(repo_level), 'finding')}")
         for finding in repo_level:
             out.extend(_finding_lines(finding, colour))
+    skipped = getattr(result, "skipped", {})
+    by_reason: dict[str, list[str]] = defaultdict(list)
+    for check_id, why in sorted(skipped.items()):
+        by_reason[why].append(check_id)
+    for why, ids in by_reason.items():
+        named = f": {', '.join(ids)}" if len(ids) <= 5 else ""
+        out.append(f"skipped {plural(len(ids), 'check')} ({why}){named}")
     rendered = sum(1 for o in result.overlays if o.rendered)
-    summary = (f"{len(result.overlays)} entry points, {rendered} rendered ({cache_hits} from cache), "
-               f"{objects} objects, {len(result.findings)} findings")
+    summary = (f"{plural(len(result.overlays), 'entry point')}, {rendered} rendered "
+               f"({cache_hits} from cache), {plural(objects, 'object')}, "
+               f"{plural(len(result.findings), 'finding')}")
     if result.suppressed:
         summary += f", {result.suppressed} suppressed with a reason"
     if elapsed is not None:

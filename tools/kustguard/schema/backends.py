@@ -21,7 +21,7 @@ def make_backend(name: str, repo_root: Path, cache_dir: Path, version: str,
     if name == "kubeconform":
         if not kubeconform_binary:
             raise InputError("kubeconform is not installed",
-                             hint="run 'make setup', or use --schema-backend python")
+                             hint="run 'kustguard tools install', or use --schema-backend python")
         from kustguard.schema.kubeconform_backend import KubeconformBackend
 
         return KubeconformBackend(catalog, kubeconform_binary)

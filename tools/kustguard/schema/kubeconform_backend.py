@@ -46,7 +46,7 @@ class KubeconformBackend:
                                   text=True, timeout=600)
         except OSError as exc:
             raise InputError(f"cannot run kubeconform: {exc.strerror}", self.binary,
-                             hint="run 'make setup'") from None
+                             hint="run 'kustguard tools install'") from None
         try:
             return json.loads(proc.stdout).get("resources") or []
         except json.JSONDecodeError:

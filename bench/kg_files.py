@@ -57,7 +57,7 @@ def cmd_schema(args: argparse.Namespace) -> dict:
 
 
 def cmd_full(args: argparse.Namespace) -> dict:
-    from kustguard.checks import CheckContext, run_checks
+    from kustguard.checks import OverlayContext, RepoContext, run_checks
     from kustguard.config import load_config
     from kustguard.environment import Environment
     from kustguard.index import Index
@@ -84,14 +84,14 @@ def cmd_full(args: argparse.Namespace) -> dict:
     counts: Counter[str] = Counter()
     invalid: set = set()
     suppressed = 0
-    ctx = CheckContext(repo_root=root, overlay="bench", index=index, environment=environment,
+    ctx = OverlayContext(repo_root=root, overlay="bench", index=index, environment=environment,
                        schema=backend)
     for finding, hidden in run_checks(ctx, enabled_checks(config, "bench"), "overlay"):
         suppressed += hidden
         counts[finding.check_id] += not hidden
         if finding.check_id == "schema" and not hidden:
             invalid.add((finding.object, finding.file))
-    repo_ctx = CheckContext(repo_root=root, files=[os.path.relpath(p.resolve(), root) for p in files])
+    repo_ctx = RepoContext(repo_root=root, files=[os.path.relpath(p.resolve(), root) for p in files])
     for finding, hidden in run_checks(repo_ctx, enabled_checks(config, ""), "repo"):
         suppressed += hidden
         counts[finding.check_id] += not hidden

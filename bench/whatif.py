@@ -136,7 +136,7 @@ def variant(name: str, args: argparse.Namespace) -> dict:
 
 def _full_parallel(target: Path, args: argparse.Namespace) -> dict:
     """Parse in worker processes, then run every check in this one."""
-    from kustguard.checks import CheckContext, run_checks
+    from kustguard.checks import OverlayContext, run_checks
     from kustguard.config import load_config
     from kustguard.environment import Environment
     from kustguard.index import Index
@@ -157,7 +157,7 @@ def _full_parallel(target: Path, args: argparse.Namespace) -> dict:
             resources.append(Resource(obj, "bench", i, rel, False, sources))
     index = Index(resources)
     backend = make_backend("python", HERE.parent, Path(args.cache_dir), args.version, None)
-    ctx = CheckContext(repo_root=root, overlay="bench", index=index, schema=backend,
+    ctx = OverlayContext(repo_root=root, overlay="bench", index=index, schema=backend,
                        environment=Environment("bench", args.version, ["standard"], ["nginx"]))
     findings = sum(1 for _ in run_checks(ctx, enabled_checks(load_config(root), "bench"), "overlay"))
     return {"objects": len(resources), "findings": findings}

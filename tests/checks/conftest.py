@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from kustguard.checks import CheckContext, check_by_id, run_checks
+from kustguard.checks import OverlayContext, RepoContext, check_by_id, run_checks
 from kustguard.environment import Environment
 from kustguard.findings import Finding
 from kustguard.index import Index
@@ -36,10 +36,12 @@ def run_check(tmp_path: Path):
             res.source = "manifests.yaml"
         environment = Environment(name="test", kubernetes_version=env.pop("kubernetes_version", "1.32"),
                                   **env)
-        ctx = CheckContext(repo_root=tmp_path, overlay="test", index=Index(resources),
-                           environment=environment,
-                           files=sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")
-                                        if p.is_file()))
+        files_ = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
+        if info.scope == "repo":
+            ctx = RepoContext(repo_root=tmp_path, overlay="test", files=files_)
+        else:
+            ctx = OverlayContext(repo_root=tmp_path, overlay="test", index=Index(resources),
+                                 environment=environment, files=files_)
         out = []
         for finding, suppressed in run_checks(ctx, [(info, info.severity)], info.scope):
             if include_suppressed or not suppressed:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from kustguard.checks import CheckContext, check_by_id, run_checks
+from kustguard.checks import OverlayContext, check_by_id, run_checks
 from kustguard.environment import Environment
 from kustguard.index import Index
 from kustguard.pipeline import cache_dir
@@ -52,7 +52,7 @@ def run_schema(text, backend, tmp_path):
     for res in resources:
         res.source = "m.yaml"
     info = check_by_id("schema")
-    ctx = CheckContext(repo_root=tmp_path, overlay="test", index=Index(resources),
+    ctx = OverlayContext(repo_root=tmp_path, overlay="test", index=Index(resources),
                        environment=Environment("test", "1.32"), schema=backend)
     return [f for f, hidden in run_checks(ctx, [(info, info.severity)], "overlay") if not hidden]
 

@@ -10,7 +10,7 @@ from functools import cached_property
 from pathlib import Path
 
 from kustguard.cachedir import cache_dir
-from kustguard.checks import CheckContext, CheckInfo, all_checks, run_checks
+from kustguard.checks import CheckInfo, OverlayContext, RepoContext, all_checks, run_checks
 from kustguard.checks._pss import said_once
 from kustguard.config import Config, find_repo_root, load_config
 from kustguard.discover import Entry
@@ -228,7 +228,7 @@ def run(repo_root: Path, entries: list[Entry], config: Config, *, engine: Render
         if version not in backends:
             backends[version] = make_backend(backend_name, repo_root, cache_dir(repo_root), version,
                                              kubeconform)
-        ctx = CheckContext(repo_root=repo_root, overlay=overlay.name, index=overlay.index,
+        ctx = OverlayContext(repo_root=repo_root, overlay=overlay.name, index=overlay.index,
                            environment=overlay.environment, schema=backends[version],
                            config=config)
         mine, hidden_count = _collect(run_checks(ctx, enabled_checks(config, overlay.name, only),
@@ -242,7 +242,7 @@ def run(repo_root: Path, entries: list[Entry], config: Config, *, engine: Render
         key = cache.key("repo", files_digest(repo_root, files), shared_key)
         hit = cache.get(key)
         if hit is None:
-            ctx = CheckContext(repo_root=repo_root, files=files)
+            ctx = RepoContext(repo_root=repo_root, files=files, config=config)
             mine, hidden_count = _collect(run_checks(ctx, enabled_checks(config, "", only), "repo"))
             cache.put(key, mine, hidden_count, 0)
         else:

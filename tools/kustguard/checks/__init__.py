@@ -84,22 +84,22 @@ def check_by_id(check_id: str) -> CheckInfo | None:
     return next((c for c in all_checks() if c.id == check_id), None)
 
 
-@dataclass
+@dataclass(kw_only=True)
 class CheckContext:
-    """What a check sees: one overlay's index and environment, or the repo."""
+    """What every check sees; a check gets an OverlayContext or a RepoContext."""
 
     repo_root: Path
     overlay: str = ""
-    index: Index | None = None
-    environment: Environment | None = None
-    # Files of the repository a repo-scope check may read (repo-relative).
+    # Files of the repository (repo-relative) a check may read.
     files: list[str] = field(default_factory=list)
     info: CheckInfo | None = None
     severity: Severity = Severity.ERROR
-    # The schema backend for the overlay's Kubernetes version (schema check only).
-    schema: Any = None
     # The repository's settings (None in unit tests that give none).
     config: Any = None
+
+    @property
+    def _index(self) -> Index | None:
+        return None
 
     def report(self, resource: Resource | None, message: str, *, hint: str = "",
                path: FieldPath = (), file: str = "", line: int = 0,
@@ -108,7 +108,7 @@ class CheckContext:
         obj = None
         if resource is not None:
             obj = ObjectRef(resource.kind,
-                            self.index.namespace_of(resource) if self.index else resource.namespace,
+                            self._index.namespace_of(resource) if self._index else resource.namespace,
                             resource.name)
             if not file:
                 file, line = resource.location(path)
@@ -124,6 +124,25 @@ class CheckContext:
             hint=hint,
             extra=extra or {},
         )
+
+
+@dataclass(kw_only=True)
+class OverlayContext(CheckContext):
+    """An overlay-scope check's view: one rendered entry point."""
+
+    index: Index
+    environment: Environment
+    # The schema backend for the overlay's Kubernetes version (schema check only).
+    schema: Any = None
+
+    @property
+    def _index(self) -> Index | None:
+        return self.index
+
+
+@dataclass(kw_only=True)
+class RepoContext(CheckContext):
+    """A repo-scope check's view: the repository's files, once per run."""
 
 
 def suppression_reason(resource: Resource | None, info: CheckInfo) -> str | None:
@@ -160,7 +179,7 @@ def run_checks(ctx_base: CheckContext, checks: list[tuple[CheckInfo, Severity]],
         ctx = dataclasses.replace(ctx_base, info=info, severity=severity)
         for finding in info.module.check(ctx):
             resource = None
-            if finding.object is not None and ctx.index is not None:
+            if finding.object is not None and ctx._index is not None:
                 ref = finding.object
-                resource = ctx.index.get(ref.kind, ref.namespace, ref.name)
+                resource = ctx._index.get(ref.kind, ref.namespace, ref.name)
             yield finding, suppression_reason(resource, info) is not None

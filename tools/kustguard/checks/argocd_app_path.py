@@ -60,7 +60,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from kustguard.checks import CheckContext
+from kustguard.checks import OverlayContext
 from kustguard.findings import Finding, Severity
 from kustguard.kustomization import KUSTOMIZATION_NAMES, find_kustomization
 from kustguard.resources import FieldPath, Resource
@@ -138,7 +138,7 @@ def glob_to_regex(pattern: str) -> re.Pattern[str]:
 class _Repo:
     """This repository's folders, looked up lazily."""
 
-    def __init__(self, ctx: CheckContext) -> None:
+    def __init__(self, ctx: OverlayContext) -> None:
         self.root = ctx.repo_root
         self._files = ctx.files
         self._kustomization_dirs: list[str] | None = None
@@ -198,7 +198,7 @@ class _Repo:
         return self._kustomization_dirs
 
 
-def _is_ours(ctx: CheckContext, repo: _Repo, url: Any, probe: str | None) -> bool:
+def _is_ours(ctx: OverlayContext, repo: _Repo, url: Any, probe: str | None) -> bool:
     """Rule 1, 2 or 3 of the docstring; probe is a path that must exist for rule 3."""
     url = "" if url is None else str(url)
     settings = ctx.environment.settings if ctx.environment else {}
@@ -221,7 +221,7 @@ def _sources(spec: Any, base: FieldPath) -> Iterator[tuple[dict, FieldPath]]:
             yield source, base + ("sources", i)
 
 
-def _check_source(ctx: CheckContext, repo: _Repo, res: Resource, source: dict,
+def _check_source(ctx: OverlayContext, repo: _Repo, res: Resource, source: dict,
                   at: FieldPath) -> Iterator[Finding]:
     if source.get("chart") or ("path" not in source and source.get("ref")):
         return  # a Helm chart repository, or a multi-source values reference
@@ -283,7 +283,7 @@ def _literal_prefix(glob: str) -> str:
     return "/".join(parts)
 
 
-def _check_git_directories(ctx: CheckContext, repo: _Repo, res: Resource, git: dict,
+def _check_git_directories(ctx: OverlayContext, repo: _Repo, res: Resource, git: dict,
                            at: FieldPath) -> Iterator[Finding]:
     directories = git.get("directories")
     if not isinstance(directories, list) or _templated(git.get("repoURL")):
@@ -320,8 +320,7 @@ UNRENDERED_HINT = ("add the folder to an entry point's kustomization, or add an 
                    "glob that matches it")
 
 
-def check(ctx: CheckContext) -> Iterator[Finding]:
-    assert ctx.index is not None
+def check(ctx: OverlayContext) -> Iterator[Finding]:
     repo = _Repo(ctx)
     for res in ctx.index.of_kind("Application", "ApplicationSet"):
         if not res.api_version.startswith("argoproj.io/"):

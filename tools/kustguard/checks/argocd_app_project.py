@@ -40,7 +40,7 @@ import posixpath
 from collections.abc import Iterator
 from pathlib import Path
 
-from kustguard.checks import CheckContext
+from kustguard.checks import OverlayContext
 from kustguard.checks.argocd_app_path import _is_ours, _Repo, _sources
 from kustguard.discover import discover
 from kustguard.findings import Finding, Severity
@@ -67,8 +67,7 @@ def _covering(entries: list[tuple[str, bool]], path: str) -> tuple[str, bool] | 
     return None
 
 
-def check(ctx: CheckContext) -> Iterator[Finding]:
-    assert ctx.index is not None
+def check(ctx: OverlayContext) -> Iterator[Finding]:
     repo = _Repo(ctx)
     entries = _entry_points(ctx.repo_root)
     for app in ctx.index.of_kind("Application"):

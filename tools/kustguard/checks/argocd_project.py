@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kustguard.checks import CheckContext
+from kustguard.checks import OverlayContext
 from kustguard.findings import Finding, Severity
 
 ID = "argocd-project-wildcards"
@@ -46,8 +46,7 @@ def _items(value: object) -> list:
     return value if isinstance(value, list) else []
 
 
-def check(ctx: CheckContext) -> Iterator[Finding]:
-    assert ctx.index is not None
+def check(ctx: OverlayContext) -> Iterator[Finding]:
     for project in ctx.index.of_kind("AppProject"):
         if not project.api_version.startswith("argoproj.io/"):
             continue

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kustguard.checks import CheckContext
+from kustguard.checks import OverlayContext
 from kustguard.checks._containers import iter_containers
 from kustguard.checks._podspec import container_name, context_path, mapping
 from kustguard.findings import Finding, Severity
@@ -43,8 +43,7 @@ KUBE_LINTER = ("drop-net-raw-capability",)
 CHECKOV = ("CKV_K8S_37", "CKV_K8S_28")
 
 
-def check(ctx: CheckContext) -> Iterator[Finding]:
-    assert ctx.index is not None
+def check(ctx: OverlayContext) -> Iterator[Finding]:
     for workload in ctx.index.workloads():
         for path, container, *_ in iter_containers(workload):
             drop = mapping(container, "securityContext", "capabilities").get("drop")

@@ -65,7 +65,7 @@ import shlex
 from collections import Counter
 from collections.abc import Iterator
 
-from kustguard.checks import CheckContext
+from kustguard.checks import OverlayContext
 from kustguard.checks._containers import PROBES, env_entries, iter_containers, string_list
 from kustguard.findings import Finding, Severity
 from kustguard.resources import FieldPath
@@ -275,8 +275,7 @@ def scan_config_text(text: str) -> Iterator[tuple[int, str, str]]:
             yield n, (m.group(1) if m else "a line"), why
 
 
-def check(ctx: CheckContext) -> Iterator[Finding]:
-    assert ctx.index is not None
+def check(ctx: OverlayContext) -> Iterator[Finding]:
     for workload in ctx.index.workloads():
         for c in iter_containers(workload):
             who = f"container {c.name!r}"
@@ -316,7 +315,7 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
             yield from _configmap_value(ctx, cm, str(key), "" if value is None else str(value))
 
 
-def _configmap_value(ctx: CheckContext, cm, key: str, text: str) -> Iterator[Finding]:
+def _configmap_value(ctx: OverlayContext, cm, key: str, text: str) -> Iterator[Finding]:
     """A ConfigMap value: a credential by its key, or a config file (one line
     or many: .properties, .env, .ini, YAML) that sets one."""
     hint = "move it to a Secret (SOPS-encrypted) and reference or mount that instead"
@@ -332,5 +331,5 @@ def _configmap_value(ctx: CheckContext, cm, key: str, text: str) -> Iterator[Fin
                       hint, ("data", key))
 
 
-def _report(ctx: CheckContext, resource, message: str, hint: str, path: FieldPath) -> Finding:
+def _report(ctx: OverlayContext, resource, message: str, hint: str, path: FieldPath) -> Finding:
     return ctx.report(resource, message, hint=hint, path=path)

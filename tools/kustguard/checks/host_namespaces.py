@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kustguard.checks import CheckContext
+from kustguard.checks import OverlayContext
 from kustguard.checks._containers import pod_spec, pod_spec_path
 from kustguard.findings import Finding, Severity
 
@@ -37,8 +37,7 @@ CHECKOV = ("CKV_K8S_19", "CKV_K8S_17", "CKV_K8S_18")
 NAMESPACES = {"hostNetwork": "network", "hostPID": "process (PID)", "hostIPC": "IPC"}
 
 
-def check(ctx: CheckContext) -> Iterator[Finding]:
-    assert ctx.index is not None
+def check(ctx: OverlayContext) -> Iterator[Finding]:
     for workload in ctx.index.workloads():
         spec, spec_path = pod_spec(workload), pod_spec_path(workload)
         for field, what in NAMESPACES.items():

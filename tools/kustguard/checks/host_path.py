@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kustguard.checks import CheckContext
+from kustguard.checks import OverlayContext
 from kustguard.checks._containers import iter_volumes
 from kustguard.findings import Finding, Severity
 
@@ -36,8 +36,7 @@ KUBE_LINTER = ("sensitive-host-mounts", "docker-sock", "writable-host-mount")
 CHECKOV = ("CKV_K8S_27",)
 
 
-def check(ctx: CheckContext) -> Iterator[Finding]:
-    assert ctx.index is not None
+def check(ctx: OverlayContext) -> Iterator[Finding]:
     for workload in ctx.index.workloads():
         for path, volume in iter_volumes(workload):
             if "hostPath" not in volume:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kustguard.checks import CheckContext
+from kustguard.checks import OverlayContext
 from kustguard.findings import Finding, Severity
 
 ID = "hpa-target"
@@ -29,8 +29,7 @@ FAMILY = "references"
 KUBE_LINTER = ("dangling-horizontalpodautoscaler",)
 
 
-def check(ctx: CheckContext) -> Iterator[Finding]:
-    assert ctx.index is not None
+def check(ctx: OverlayContext) -> Iterator[Finding]:
     for hpa in ctx.index.of_kind("HorizontalPodAutoscaler"):
         ref = hpa.get("spec", "scaleTargetRef")
         if not isinstance(ref, dict) or not ref.get("name") or not ref.get("kind"):

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kustguard.checks import CheckContext
+from kustguard.checks import OverlayContext
 from kustguard.findings import Finding, Severity
 from kustguard.k8s.workloads import pod_template, pod_template_path
 
@@ -40,8 +40,7 @@ def image_tag(image: str) -> str:
     return last.split(":", 1)[1] if ":" in last else ""
 
 
-def check(ctx: CheckContext) -> Iterator[Finding]:
-    assert ctx.index is not None
+def check(ctx: OverlayContext) -> Iterator[Finding]:
     for workload in ctx.index.workloads():
         template = pod_template(workload) or {}
         spec = template.get("spec") or {}

@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from kustguard.checks import CheckContext
+from kustguard.checks import OverlayContext
 from kustguard.checks._containers import as_port_number
 from kustguard.findings import Finding, Severity
 from kustguard.resources import FieldPath, Resource
@@ -69,8 +69,7 @@ def _target(path: FieldPath, backend: dict[str, Any]) -> tuple[str, Any, FieldPa
     return None
 
 
-def check(ctx: CheckContext) -> Iterator[Finding]:
-    assert ctx.index is not None
+def check(ctx: OverlayContext) -> Iterator[Finding]:
     for ingress in ctx.index.of_kind("Ingress"):
         ns = ctx.index.namespace_of(ingress)
         for path, backend in backends(ingress):

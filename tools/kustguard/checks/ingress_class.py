@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kustguard.checks import CheckContext
+from kustguard.checks import OverlayContext
 from kustguard.findings import Finding, Severity
 
 ID = "ingress-class"
@@ -35,8 +35,7 @@ FAMILY = "references"
 ANNOTATION = "kubernetes.io/ingress.class"
 
 
-def check(ctx: CheckContext) -> Iterator[Finding]:
-    assert ctx.index is not None
+def check(ctx: OverlayContext) -> Iterator[Finding]:
     declared = list(ctx.environment.ingress_classes) if ctx.environment else []
     if not declared:
         return

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kustguard.checks import CheckContext
+from kustguard.checks import OverlayContext
 from kustguard.findings import Finding, Severity
 from kustguard.netpol.model import model_of
 from kustguard.netpol.pods import SYSTEM_NAMESPACES
@@ -43,8 +43,7 @@ def is_default_deny_ingress(policy: Policy) -> bool:
             and not policy.ingress)
 
 
-def check(ctx: CheckContext) -> Iterator[Finding]:
-    assert ctx.index is not None
+def check(ctx: OverlayContext) -> Iterator[Finding]:
     model = model_of(ctx.index)
     covered = {p.namespace for p in model.policies if is_default_deny_ingress(p)}
     first_workload = {}

@@ -36,7 +36,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 
-from kustguard.checks import CheckContext
+from kustguard.checks import OverlayContext
 from kustguard.findings import Finding, Severity
 from kustguard.netpol.engine import reachability_of
 from kustguard.netpol.intents import evaluate, parse_intents
@@ -48,8 +48,7 @@ FAMILY = "network"
 MAX_PER_INTENT = 5
 
 
-def check(ctx: CheckContext) -> Iterator[Finding]:
-    assert ctx.index is not None
+def check(ctx: OverlayContext) -> Iterator[Finding]:
     env = ctx.environment
     if env is None or not env.intents:
         return
@@ -62,7 +61,7 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
         yield from _check_file(ctx, parse_intents(source.entries, source.path), reach, file)
 
 
-def _check_file(ctx: CheckContext, intents, reach, file: str) -> Iterator[Finding]:
+def _check_file(ctx: OverlayContext, intents, reach, file: str) -> Iterator[Finding]:
     for intent in intents:
         violations = evaluate(intent, reach)
         shown = violations[:MAX_PER_INTENT]

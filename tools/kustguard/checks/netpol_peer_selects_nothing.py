@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kustguard.checks import CheckContext
+from kustguard.checks import OverlayContext
 from kustguard.findings import Finding, Severity
 from kustguard.netpol.bitsets import members
 from kustguard.netpol.model import model_of
@@ -38,8 +38,7 @@ SEVERITY = Severity.WARNING
 FAMILY = "network"
 
 
-def check(ctx: CheckContext) -> Iterator[Finding]:
-    assert ctx.index is not None
+def check(ctx: OverlayContext) -> Iterator[Finding]:
     model = model_of(ctx.index)
     for policy in model.policies:
         for direction in ("ingress", "egress"):

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kustguard.checks import CheckContext
+from kustguard.checks import OverlayContext
 from kustguard.findings import Finding, Severity
 from kustguard.netpol.model import model_of
 from kustguard.netpol.pods import SYSTEM_NAMESPACES
@@ -48,8 +48,7 @@ FAMILY = "network"
 KUBE_LINTER = ("non-isolated-pod",)
 
 
-def check(ctx: CheckContext) -> Iterator[Finding]:
-    assert ctx.index is not None
+def check(ctx: OverlayContext) -> Iterator[Finding]:
     model = model_of(ctx.index)
     isolated = model.isolated(INGRESS)
     for group in model.groups:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kustguard.checks import CheckContext
+from kustguard.checks import OverlayContext
 from kustguard.checks._selectors import PodTemplates
 from kustguard.findings import Finding, Severity
 
@@ -42,8 +42,7 @@ def _describe(selector: dict) -> str:
     return ", ".join(parts) or "everything"
 
 
-def check(ctx: CheckContext) -> Iterator[Finding]:
-    assert ctx.index is not None
+def check(ctx: OverlayContext) -> Iterator[Finding]:
     templates = PodTemplates.of(ctx.index)
     for pdb in ctx.index.of_kind("PodDisruptionBudget"):
         ns = ctx.index.namespace_of(pdb)

@@ -67,7 +67,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kustguard.checks import CheckContext
+from kustguard.checks import OverlayContext
 from kustguard.checks._containers import pod_spec, pod_spec_path
 from kustguard.checks._podspec import pod_metadata
 from kustguard.checks._pss import (ENFORCE_LABEL, ENFORCE_VERSION_LABEL, Policy, evaluate,
@@ -80,8 +80,7 @@ SEVERITY = Severity.ERROR
 FAMILY = "pod-security"
 
 
-def check(ctx: CheckContext) -> Iterator[Finding]:
-    assert ctx.index is not None and ctx.environment is not None
+def check(ctx: OverlayContext) -> Iterator[Finding]:
     cluster = parse_cluster_version(ctx.environment.kubernetes_version)
     policies: dict[str, Policy | None] = {}
     for namespace in sorted(n for n in ctx.index.namespaces() if n):

@@ -38,7 +38,7 @@ import tomllib
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
-from kustguard.checks import CheckContext
+from kustguard.checks import RepoContext
 from kustguard.checks._sops_files import read_text, text_line
 from kustguard.findings import Finding, Severity
 
@@ -151,7 +151,7 @@ def scan_file(path: Path) -> list[tuple[int, str]]:
     return [found[at] for at in sorted(found)]
 
 
-def _settings(ctx: CheckContext) -> tuple[str, str, list]:
+def _settings(ctx: RepoContext) -> tuple[str, str, list]:
     """(file, its text, its demo-keys entries): .kustguard.toml, else pyproject.toml."""
     for name in (KUSTGUARD_TOML, PYPROJECT):
         text = read_text(ctx.repo_root, name)
@@ -168,7 +168,7 @@ def _settings(ctx: CheckContext) -> tuple[str, str, list]:
     return PYPROJECT, "", []
 
 
-def demo_keys(ctx: CheckContext) -> tuple[dict[str, str], list[Finding]]:
+def demo_keys(ctx: RepoContext) -> tuple[dict[str, str], list[Finding]]:
     """Allowed demo key files (path -> reason), and findings about the list."""
     name, text, entries = _settings(ctx)
     allowed: dict[str, str] = {}
@@ -191,7 +191,7 @@ def demo_keys(ctx: CheckContext) -> tuple[dict[str, str], list[Finding]]:
     return allowed, findings
 
 
-def check(ctx: CheckContext) -> Iterator[Finding]:
+def check(ctx: RepoContext) -> Iterator[Finding]:
     allowed, list_findings = demo_keys(ctx)
     yield from list_findings
     for rel in ctx.files:

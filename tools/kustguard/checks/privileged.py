@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kustguard.checks import CheckContext
+from kustguard.checks import OverlayContext
 from kustguard.checks._containers import iter_containers
 from kustguard.checks._podspec import container_name, security_context
 from kustguard.findings import Finding, Severity
@@ -35,8 +35,7 @@ KUBE_LINTER = ("privileged-container",)
 CHECKOV = ("CKV_K8S_16",)
 
 
-def check(ctx: CheckContext) -> Iterator[Finding]:
-    assert ctx.index is not None
+def check(ctx: OverlayContext) -> Iterator[Finding]:
     for workload in ctx.index.workloads():
         for path, container, *_ in iter_containers(workload):
             if security_context(container).get("privileged") is True:

@@ -44,7 +44,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from kustguard.checks import CheckContext
+from kustguard.checks import OverlayContext
 from kustguard.checks._configdata import ConfigData
 from kustguard.checks._containers import (
     PROBES, env_entries, env_from_entries, iter_containers, string_list,
@@ -197,8 +197,7 @@ def _image_env(container: dict) -> frozenset[str]:
     return IMAGE_ENV.get(name, frozenset())
 
 
-def check(ctx: CheckContext) -> Iterator[Finding]:
-    assert ctx.index is not None
+def check(ctx: OverlayContext) -> Iterator[Finding]:
     for workload in ctx.index.workloads():
         ns = ctx.index.namespace_of(workload)
         for c in iter_containers(workload, ephemeral=False):

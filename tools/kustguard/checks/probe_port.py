@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kustguard.checks import CheckContext
+from kustguard.checks import OverlayContext
 from kustguard.checks._containers import PROBES, as_port_number, container_ports, has_port, iter_containers
 from kustguard.findings import Finding, Severity
 
@@ -43,8 +43,7 @@ def _declared(container: dict) -> str:
     return ", ".join(parts) or "none"
 
 
-def check(ctx: CheckContext) -> Iterator[Finding]:
-    assert ctx.index is not None
+def check(ctx: OverlayContext) -> Iterator[Finding]:
     for workload in ctx.index.workloads():
         for c in iter_containers(workload, ephemeral=False):
             for probe_field in PROBES:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kustguard.checks import CheckContext
+from kustguard.checks import OverlayContext
 from kustguard.checks._containers import iter_containers
 from kustguard.findings import Finding, Severity
 
@@ -29,8 +29,7 @@ SEVERITY = Severity.WARNING
 FAMILY = "probes"
 
 
-def check(ctx: CheckContext) -> Iterator[Finding]:
-    assert ctx.index is not None
+def check(ctx: OverlayContext) -> Iterator[Finding]:
     for workload in ctx.index.workloads():
         for c in iter_containers(workload, ephemeral=False):
             liveness = c.container.get("livenessProbe")

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kustguard.checks import CheckContext
+from kustguard.checks import OverlayContext
 from kustguard.checks._containers import long_running_containers
 from kustguard.checks._selectors import PodTemplates
 from kustguard.findings import Finding, Severity
@@ -46,9 +46,8 @@ REQUIRED = (
 )
 
 
-def _served(ctx: CheckContext) -> set[int]:
+def _served(ctx: OverlayContext) -> set[int]:
     """ids of the workloads whose pods some Service of the overlay selects."""
-    assert ctx.index is not None
     templates = PodTemplates.of(ctx.index)
     out: set[int] = set()
     for service in ctx.index.services():
@@ -58,8 +57,7 @@ def _served(ctx: CheckContext) -> set[int]:
     return out
 
 
-def check(ctx: CheckContext) -> Iterator[Finding]:
-    assert ctx.index is not None
+def check(ctx: OverlayContext) -> Iterator[Finding]:
     served = _served(ctx)
     for workload in ctx.index.workloads(long_running_only=True):
         gets_traffic = id(workload) in served

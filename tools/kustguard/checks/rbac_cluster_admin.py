@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kustguard.checks import CheckContext
+from kustguard.checks import OverlayContext
 from kustguard.findings import Finding, Severity
 
 ID = "rbac-cluster-admin"
@@ -40,8 +40,7 @@ def _subjects(binding) -> str:
     return ", ".join(names) or "no subjects"
 
 
-def check(ctx: CheckContext) -> Iterator[Finding]:
-    assert ctx.index is not None
+def check(ctx: OverlayContext) -> Iterator[Finding]:
     for binding in ctx.index.of_kind("ClusterRoleBinding", "RoleBinding"):
         ref = binding.get("roleRef")
         if not isinstance(ref, dict) or ref.get("kind") != "ClusterRole" \

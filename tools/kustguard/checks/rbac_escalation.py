@@ -40,7 +40,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kustguard.checks import CheckContext
+from kustguard.checks import OverlayContext
 from kustguard.findings import Finding, Severity
 
 ID = "rbac-escalation"
@@ -79,9 +79,8 @@ def _verb_hits(wanted: tuple[str, ...], verbs: list[str]) -> list[str]:
     return named if wanted == ("*",) else [v for v in wanted if v in named]
 
 
-def _cluster_bound(ctx: CheckContext) -> set[str]:
+def _cluster_bound(ctx: OverlayContext) -> set[str]:
     """ClusterRoles that some ClusterRoleBinding grants."""
-    assert ctx.index is not None
     bound = set()
     for binding in ctx.index.of_kind("ClusterRoleBinding"):
         ref = binding.get("roleRef")
@@ -90,8 +89,7 @@ def _cluster_bound(ctx: CheckContext) -> set[str]:
     return bound
 
 
-def check(ctx: CheckContext) -> Iterator[Finding]:
-    assert ctx.index is not None
+def check(ctx: OverlayContext) -> Iterator[Finding]:
     bound = _cluster_bound(ctx)
     for role in ctx.index.of_kind("Role", "ClusterRole"):
         if not role.api_version.startswith("rbac.authorization.k8s.io/"):

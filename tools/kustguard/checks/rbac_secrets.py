@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kustguard.checks import CheckContext
+from kustguard.checks import OverlayContext
 from kustguard.findings import Finding, Severity
 
 ID = "rbac-secrets"
@@ -41,8 +41,7 @@ def _strings(value: object) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else []
 
 
-def check(ctx: CheckContext) -> Iterator[Finding]:
-    assert ctx.index is not None
+def check(ctx: OverlayContext) -> Iterator[Finding]:
     for role in ctx.index.of_kind("Role", "ClusterRole"):
         if role.get("aggregationRule") is not None:
             continue

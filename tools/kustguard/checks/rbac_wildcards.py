@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kustguard.checks import CheckContext
+from kustguard.checks import OverlayContext
 from kustguard.findings import Finding, Severity
 
 ID = "rbac-wildcards"
@@ -42,8 +42,7 @@ def _is_wildcard(value: object, field: str) -> bool:
     return text == "*" or (field == "resources" and text.startswith("*/"))
 
 
-def check(ctx: CheckContext) -> Iterator[Finding]:
-    assert ctx.index is not None
+def check(ctx: OverlayContext) -> Iterator[Finding]:
     for role in ctx.index.of_kind("Role", "ClusterRole"):
         if role.get("aggregationRule") is not None:
             continue

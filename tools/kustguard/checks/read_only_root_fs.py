@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kustguard.checks import CheckContext
+from kustguard.checks import OverlayContext
 from kustguard.checks._containers import iter_containers
 from kustguard.checks._podspec import container_name, context_path, security_context
 from kustguard.findings import Finding, Severity
@@ -38,8 +38,7 @@ KUBE_LINTER = ("no-read-only-root-fs",)
 CHECKOV = ("CKV_K8S_22",)
 
 
-def check(ctx: CheckContext) -> Iterator[Finding]:
-    assert ctx.index is not None
+def check(ctx: OverlayContext) -> Iterator[Finding]:
     for workload in ctx.index.workloads():
         for path, container, *_ in iter_containers(workload):
             value = security_context(container).get("readOnlyRootFilesystem")

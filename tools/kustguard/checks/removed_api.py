@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kustguard.checks import CheckContext
+from kustguard.checks import OverlayContext
 from kustguard.findings import Finding, Severity
 
 ID = "removed-api"
@@ -97,8 +97,7 @@ def _version(text: str) -> tuple[int, ...]:
     return tuple(int(p) for p in str(text).split("."))
 
 
-def check(ctx: CheckContext) -> Iterator[Finding]:
-    assert ctx.index is not None and ctx.environment is not None
+def check(ctx: OverlayContext) -> Iterator[Finding]:
     cluster = _version(ctx.environment.kubernetes_version)
     for resource in ctx.index.resources:
         entry = REMOVED.get((resource.api_version, resource.kind))

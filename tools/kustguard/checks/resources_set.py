@@ -39,7 +39,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kustguard.checks import CheckContext
+from kustguard.checks import OverlayContext
 from kustguard.checks._containers import iter_containers
 from kustguard.checks._podspec import container_name, mapping
 from kustguard.findings import Finding, Severity
@@ -51,9 +51,8 @@ KUBE_LINTER = ("unset-cpu-requirements", "unset-memory-requirements")
 CHECKOV = ("CKV_K8S_10", "CKV_K8S_12", "CKV_K8S_13")
 
 
-def _limit_range_defaults(ctx: CheckContext) -> dict[str, tuple[dict, dict]]:
+def _limit_range_defaults(ctx: OverlayContext) -> dict[str, tuple[dict, dict]]:
     """namespace -> (defaultRequest, default) merged over its Container LimitRanges."""
-    assert ctx.index is not None
     out: dict[str, tuple[dict, dict]] = {}
     for lr in ctx.index.of_kind("LimitRange"):
         requests, limits = out.setdefault(ctx.index.namespace_of(lr), ({}, {}))
@@ -70,8 +69,7 @@ def _limit_range_defaults(ctx: CheckContext) -> dict[str, tuple[dict, dict]]:
     return out
 
 
-def check(ctx: CheckContext) -> Iterator[Finding]:
-    assert ctx.index is not None
+def check(ctx: OverlayContext) -> Iterator[Finding]:
     defaults = _limit_range_defaults(ctx)
     for workload in ctx.index.workloads():
         ns_requests, ns_limits = defaults.get(ctx.index.namespace_of(workload), ({}, {}))

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kustguard.checks import CheckContext
+from kustguard.checks import OverlayContext
 from kustguard.checks._containers import iter_containers, pod_spec, pod_spec_path
 from kustguard.checks._podspec import container_name, context_path, security_context
 from kustguard.findings import Finding, Severity
@@ -44,8 +44,7 @@ CHECKOV = ("CKV_K8S_23",)
 HINT = "set securityContext.runAsNonRoot: true (pod level or per container) and a non-zero runAsUser"
 
 
-def check(ctx: CheckContext) -> Iterator[Finding]:
-    assert ctx.index is not None
+def check(ctx: OverlayContext) -> Iterator[Finding]:
     for workload in ctx.index.workloads():
         spec, spec_path = pod_spec(workload), pod_spec_path(workload)
         pod_sc = security_context(spec)

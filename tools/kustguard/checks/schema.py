@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kustguard.checks import CheckContext
+from kustguard.checks import OverlayContext
 from kustguard.findings import Finding, Severity
 from kustguard.resources import format_field
 
@@ -36,7 +36,7 @@ SEVERITY = Severity.ERROR
 FAMILY = "schema"
 
 
-def check(ctx: CheckContext) -> Iterator[Finding]:
+def check(ctx: OverlayContext) -> Iterator[Finding]:
     if ctx.schema is None or ctx.index is None:
         return
     resources = ctx.index.resources

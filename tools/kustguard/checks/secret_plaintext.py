@@ -30,7 +30,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from kustguard.checks import CheckContext
+from kustguard.checks import RepoContext
 from kustguard.checks._sops_files import (
     Document, is_sops_name, naming, read_text, yaml_documents,
 )
@@ -58,7 +58,7 @@ def _keys(doc: dict) -> list[str]:
     return keys
 
 
-def _secret_findings(ctx: CheckContext, rel: str, docs: list[Document]) -> Iterator[Finding]:
+def _secret_findings(ctx: RepoContext, rel: str, docs: list[Document]) -> Iterator[Finding]:
     for doc in docs:
         obj = doc.obj
         if not isinstance(obj, dict) or obj.get("kind") != "Secret":
@@ -75,7 +75,7 @@ def _secret_findings(ctx: CheckContext, rel: str, docs: list[Document]) -> Itera
         ), obj)
 
 
-def _generator_findings(ctx: CheckContext, rel: str, docs: list[Document]) -> Iterator[Finding]:
+def _generator_findings(ctx: RepoContext, rel: str, docs: list[Document]) -> Iterator[Finding]:
     for doc in docs:
         obj = doc.obj
         generators = obj.get("secretGenerator") if isinstance(obj, dict) else None
@@ -106,7 +106,7 @@ def _generator_findings(ctx: CheckContext, rel: str, docs: list[Document]) -> It
                     )
 
 
-def check(ctx: CheckContext) -> Iterator[Finding]:
+def check(ctx: RepoContext) -> Iterator[Finding]:
     for rel in ctx.files:
         if not (rel.endswith(MANIFEST_SUFFIXES) or Path(rel).name in KUSTOMIZATION_NAMES) \
                 or is_sops_name(rel):

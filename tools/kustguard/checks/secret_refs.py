@@ -36,7 +36,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from kustguard.checks import CheckContext
+from kustguard.checks import OverlayContext
 from kustguard.checks._configdata import ConfigData
 from kustguard.checks._containers import (
     env_entries, env_from_entries, iter_containers, iter_volumes, pod_spec, pod_spec_path,
@@ -117,8 +117,7 @@ def references(workload: Resource) -> Iterator[Reference]:
                             pod_spec_path(workload) + ("imagePullSecrets", i, "name"), "imagePullSecrets")
 
 
-def check(ctx: CheckContext) -> Iterator[Finding]:
-    assert ctx.index is not None
+def check(ctx: OverlayContext) -> Iterator[Finding]:
     data = ConfigData.of(ctx.index)
     for workload in ctx.index.workloads():
         ns = ctx.index.namespace_of(workload)

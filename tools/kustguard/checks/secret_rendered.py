@@ -38,7 +38,7 @@ import base64
 import binascii
 from collections.abc import Iterator
 
-from kustguard.checks import CheckContext
+from kustguard.checks import OverlayContext
 from kustguard.findings import Finding, Severity
 
 ID = "secret-rendered"
@@ -77,8 +77,7 @@ def plaintext_keys(obj: dict) -> tuple[str, list[str]]:
     return field, sorted(k for keys in found.values() for k in keys)
 
 
-def check(ctx: CheckContext) -> Iterator[Finding]:
-    assert ctx.index is not None
+def check(ctx: OverlayContext) -> Iterator[Finding]:
     for secret in ctx.index.of_kind("Secret"):
         field, keys = plaintext_keys(secret.obj)
         if keys:

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kustguard.checks import CheckContext
+from kustguard.checks import OverlayContext
 from kustguard.checks._containers import pod_spec, pod_spec_path
 from kustguard.findings import Finding, Severity
 
@@ -40,8 +40,7 @@ FAMILY = "references"
 KUBE_LINTER = ("non-existent-service-account",)
 
 
-def check(ctx: CheckContext) -> Iterator[Finding]:
-    assert ctx.index is not None
+def check(ctx: OverlayContext) -> Iterator[Finding]:
     for workload in ctx.index.workloads():
         spec = pod_spec(workload)
         field = "serviceAccountName" if spec.get("serviceAccountName") else "serviceAccount"

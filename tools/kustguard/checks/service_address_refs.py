@@ -45,7 +45,7 @@ import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from kustguard.checks import CheckContext
+from kustguard.checks import OverlayContext
 from kustguard.checks._containers import (
     as_port_number, container_ports, env_entries, iter_containers, string_list,
 )
@@ -247,8 +247,7 @@ def _service_ports(service: Resource, templates: PodTemplates, index: Index) -> 
     return ports
 
 
-def check(ctx: CheckContext) -> Iterator[Finding]:
-    assert ctx.index is not None
+def check(ctx: OverlayContext) -> Iterator[Finding]:
     namespaces = set(ctx.index.namespaces())
     templates = PodTemplates.of(ctx.index)
     port_cache: dict[tuple[str, str], set[int] | None] = {}

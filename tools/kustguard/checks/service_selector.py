@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kustguard.checks import CheckContext
+from kustguard.checks import OverlayContext
 from kustguard.checks._selectors import PodTemplates
 from kustguard.findings import Finding, Severity
 
@@ -35,8 +35,7 @@ FAMILY = "references"
 KUBE_LINTER = ("dangling-service",)
 
 
-def check(ctx: CheckContext) -> Iterator[Finding]:
-    assert ctx.index is not None
+def check(ctx: OverlayContext) -> Iterator[Finding]:
     templates = PodTemplates.of(ctx.index)
     for service in ctx.index.services():
         selector = service.get("spec", "selector")

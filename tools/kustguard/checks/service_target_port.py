@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kustguard.checks import CheckContext
+from kustguard.checks import OverlayContext
 from kustguard.checks._containers import as_port_number, has_port, iter_containers
 from kustguard.checks._selectors import PodTemplates
 from kustguard.findings import Finding, Severity
@@ -41,8 +41,7 @@ SEVERITY = Severity.ERROR
 FAMILY = "references"
 
 
-def check(ctx: CheckContext) -> Iterator[Finding]:
-    assert ctx.index is not None
+def check(ctx: OverlayContext) -> Iterator[Finding]:
     templates = PodTemplates.of(ctx.index)
     for service in ctx.index.services():
         selector = service.get("spec", "selector")

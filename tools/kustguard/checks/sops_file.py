@@ -48,7 +48,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from kustguard.checks import CheckContext
+from kustguard.checks import RepoContext
 from kustguard.checks._sops_files import (
     SOPS_CONFIG, CreationRule, Document, creation_rules, dotenv_pairs, dotenv_sops,
     file_age_recipients, is_encrypted, is_sops_name, is_source_yaml, json_document,
@@ -142,7 +142,7 @@ class _File:
         return text_line(self.text, f'"{last}"') if last else 1
 
 
-def check(ctx: CheckContext) -> Iterator[Finding]:
+def check(ctx: RepoContext) -> Iterator[Finding]:
     rules = creation_rules(ctx.repo_root)
     for rel in ctx.files:
         named = is_sops_name(rel)
@@ -176,7 +176,7 @@ def _units(f: _File) -> Iterator[tuple[Document | None, dict, dict | None]]:
             yield doc, doc.obj, (sops if isinstance(sops, dict) else None)
 
 
-def _check_file(ctx: CheckContext, f: _File, rules: list[CreationRule] | None) -> Iterator[Finding]:
+def _check_file(ctx: RepoContext, f: _File, rules: list[CreationRule] | None) -> Iterator[Finding]:
     rel = f.rel
     rule = matching_rule(rules, rel) if rules else None
     recipients_checked = False
@@ -219,7 +219,7 @@ def _value_line(f: _File, doc: Document | None, path: tuple) -> int:
     return f.line(doc, path)
 
 
-def _check_recipients(ctx: CheckContext, f: _File, doc: Document | None, body: dict, sops: dict,
+def _check_recipients(ctx: RepoContext, f: _File, doc: Document | None, body: dict, sops: dict,
                       rules: list[CreationRule] | None, rule: CreationRule | None) -> Iterator[Finding]:
     rel = f.rel
     line = _meta_line(f, doc, "age")

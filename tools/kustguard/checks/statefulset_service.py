@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kustguard.checks import CheckContext
+from kustguard.checks import OverlayContext
 from kustguard.findings import Finding, Severity
 
 ID = "statefulset-service"
@@ -37,8 +37,7 @@ SEVERITY = Severity.ERROR
 FAMILY = "references"
 
 
-def check(ctx: CheckContext) -> Iterator[Finding]:
-    assert ctx.index is not None
+def check(ctx: OverlayContext) -> Iterator[Finding]:
     for sts in ctx.index.of_kind("StatefulSet"):
         name = sts.get("spec", "serviceName")
         if not name:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kustguard.checks import CheckContext
+from kustguard.checks import OverlayContext
 from kustguard.findings import Finding, Severity
 from kustguard.resources import FieldPath, Resource
 
@@ -52,8 +52,7 @@ def claims(index_resources) -> Iterator[tuple[Resource, str, FieldPath, str]]:
                            str(value))
 
 
-def check(ctx: CheckContext) -> Iterator[Finding]:
-    assert ctx.index is not None
+def check(ctx: OverlayContext) -> Iterator[Finding]:
     declared = list(ctx.environment.storage_classes) if ctx.environment else []
     if not declared:
         return

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kustguard.checks import SUPPRESS_PREFIX, CheckContext, all_checks
+from kustguard.checks import SUPPRESS_PREFIX, OverlayContext, all_checks
 from kustguard.findings import Finding, Severity
 
 ID = "suppression"
@@ -31,10 +31,8 @@ SEVERITY = Severity.ERROR
 FAMILY = "general"
 
 
-def check(ctx: CheckContext) -> Iterator[Finding]:
+def check(ctx: OverlayContext) -> Iterator[Finding]:
     from kustguard.config import unknown
-
-    assert ctx.index is not None
     known = [c.id for c in all_checks()]
     for res in ctx.index.resources:
         for key, value in sorted(res.annotations.items()):

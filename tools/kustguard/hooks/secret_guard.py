@@ -25,7 +25,7 @@ def guard_checks(config) -> list:
 
 def check_files(repo_root: Path, files: list[str]) -> tuple[list[Problem], list[str], bool]:
     """(problems, ids of the checks run, whether a problem reaches fail-on)."""
-    from kustguard.checks import CheckContext, run_checks
+    from kustguard.checks import RepoContext, run_checks
     from kustguard.config import load_config
     from kustguard.hooks.validate import finding_problem
 
@@ -37,7 +37,8 @@ def check_files(repo_root: Path, files: list[str]) -> tuple[list[Problem], list[
     config = load_config(repo_root)
     check_known_ids(config, [c.id for c in all_checks()])
     checks = guard_checks(config)
-    ctx = CheckContext(repo_root=repo_root, files=excluded_files(sorted(set(files)), config.exclude))
+    ctx = RepoContext(repo_root=repo_root, files=excluded_files(sorted(set(files)), config.exclude),
+                      config=config)
     problems, blocking = [], False
     for finding, hidden in run_checks(ctx, checks, SCOPE):
         if hidden:

@@ -25,12 +25,16 @@ ENUM_MARKER = re.compile(r"^\s*//\s*\+enum\s*$")
 TYPE_DECL = re.compile(r"^type\s+(\w+)\s+string\s*$")
 # `Name Type = "value"` or `Name = Type("value")`
 CONST_VALUE = re.compile(r'^\s*\w+\s+(\w+)\s*=\s*"([^"]*)"|^\s*\w+\s*=\s*(\w+)\("([^"]*)"\)')
+# `Name = Type(other.Name)` or `Name Type = other.Name`: a value named elsewhere
+CONST_REF = re.compile(r'^\s*\w+\s*=\s*(\w+)\((?:\w+\.)?(\w+)\)|^\s*\w+\s+(\w+)\s*=\s*(?:\w+\.)?([A-Za-z_]\w*)\s*$')
+# Every string constant of the module, by name, to resolve those references.
+ANY_CONST = re.compile(r'^\s*(\w+)(?:\s+\w+)?\s*=\s*(?:\w+\()?"([^"]*)"\)?')
 STRUCT_START = re.compile(r"^type\s+(\w+)\s+struct\s*{\s*$")
 FIELD = re.compile(r'^\s*\w+\s+(\[\])?\*?(\w+)\s+`json:"([^",]*)')
 TABLES = Path(__file__).resolve().parents[1] / "data" / "kubernetes-enums"
 
 
-def _package_enums(files: list[str]) -> dict[str, list[str]]:
+def _package_enums(files: list[str], named: dict[str, str] | None = None) -> dict[str, list[str]]:
     """Enum type name -> its constants' values, in source order."""
     marked: set[str] = set()
     for text in files:
@@ -50,10 +54,18 @@ def _package_enums(files: list[str]) -> dict[str, list[str]]:
     for text in files:
         for line in text.splitlines():
             const = CONST_VALUE.match(line)
-            if not const:
-                continue
-            name, value = (const.group(1), const.group(2)) if const.group(1) \
-                else (const.group(3), const.group(4))
+            if const:
+                name, value = (const.group(1), const.group(2)) if const.group(1) \
+                    else (const.group(3), const.group(4))
+            else:
+                ref = CONST_REF.match(line)
+                if not ref or named is None:
+                    continue
+                name, target = (ref.group(1), ref.group(2)) if ref.group(1) \
+                    else (ref.group(3), ref.group(4))
+                if target not in named:
+                    continue
+                value = named[target]
             if name in values and value not in values[name]:
                 values[name].append(value)
     return {name: vals for name, vals in values.items() if vals}
@@ -86,6 +98,12 @@ def generate(api_dir: Path, module_version: str) -> dict[str, Any]:
     """The enum table of a k8s.io/api source tree (one Kubernetes version)."""
     definitions: dict[str, Any] = {}
     digest = hashlib.sha256()
+    named: dict[str, str] = {}
+    for path in sorted(api_dir.rglob("types.go")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            match = ANY_CONST.match(line)
+            if match:
+                named.setdefault(match.group(1), match.group(2))
     for package in sorted({p.parent for p in api_dir.rglob("types.go")}):
         rel = package.relative_to(api_dir).as_posix()
         sources = sorted(p for p in package.glob("*.go") if not p.name.endswith("_test.go")
@@ -93,7 +111,7 @@ def generate(api_dir: Path, module_version: str) -> dict[str, Any]:
         texts = [p.read_text(encoding="utf-8") for p in sources]
         for path, text in zip(sources, texts):
             digest.update(path.relative_to(api_dir).as_posix().encode() + b"\0" + text.encode())
-        enums = _package_enums(texts)
+        enums = _package_enums(texts, named)
         if not enums:
             continue
         prefix = "io.k8s.api." + rel.replace("/", ".")

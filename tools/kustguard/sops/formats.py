@@ -148,7 +148,16 @@ def go_json_string(text: str) -> str:
     return '"' + _JSON_SPECIAL.sub(escape, text) + '"'
 
 
+def json_text(value: Any) -> str:
+    """JSON for a tree of Branches or dicts, written as Go's encoder writes it."""
+    return _json_value(value, 0)
+
+
 def _json_value(value: Any, depth: int) -> str:
+    if isinstance(value, dict):
+        value = Branch(Item(key, child) for key, child in value.items())
+    if isinstance(value, yamlemit.Plain):
+        return value.text
     if isinstance(value, Branch):
         items = [item for item in value if isinstance(item.key, str)]
         if not items:

@@ -1,0 +1,38 @@
+"""The plugin's emitter: strings stay strings for every YAML reader, numbers keep their form."""
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from kustguard.sops import yamlemit, yamltree
+from kustguard.sops.values import Timestamp
+
+from .test_differential import FIXED_STRINGS
+
+
+@pytest.mark.parametrize("text", FIXED_STRINGS)
+def test_every_tricky_string_reads_back_as_that_string(text: str) -> None:
+    out = yamlemit.emit_documents([{"key": text, "list": [text]}], quoting=yamlemit.SAFE,
+                                  indent=2)
+    # YAML 1.1 (PyYAML) and go-yaml v3 (our resolver, as kustomize and kpt read it).
+    assert yaml.safe_load(out) == {"key": text, "list": [text]}, out
+    tree = yamltree.to_python(yamltree.load_documents(out, "out.yaml")[0])
+    assert tree == {"key": text, "list": [text]}, out
+
+
+def test_sops_quoting_still_matches_sops_for_plain_looking_strings() -> None:
+    # sops leaves these unquoted; the helper commands' byte-for-byte output keeps that.
+    out = yamlemit.emit_documents([{"a": "1.2.3", "b": "10.0.0.1"}])
+    assert out == "a: 1.2.3\nb: 10.0.0.1\n"
+    safe = yamlemit.emit_documents([{"a": "1.2.3", "b": "10.0.0.1"}], quoting=yamlemit.SAFE)
+    assert safe == 'a: "1.2.3"\nb: "10.0.0.1"\n'
+
+
+def test_numbers_timestamps_and_plain_forms() -> None:
+    out = yamlemit.emit_documents([{
+        "int": 15, "float": 1000.0, "big": 1e21, "small": 1e-7, "whole": 3.0,
+        "json_number": yamlemit.Plain("123456789"), "stamp": Timestamp(2024, 1, 2),
+        "flag": False, "nothing": None}], quoting=yamlemit.SAFE, indent=2)
+    assert out == ("int: 15\nfloat: 1000\nbig: 1e+21\nsmall: 1e-07\nwhole: 3\n"
+                   "json_number: 123456789\nstamp: 2024-01-02T00:00:00Z\nflag: false\n"
+                   "nothing: null\n")

@@ -127,3 +127,99 @@ def test_file_encrypted_in_place_under_another_name_is_checked(run_check):
     findings = run_check("sops-file", "", files={".sops.yaml": RULES, "components/x/secret.yaml": body})
     # no creation rule matches a name without .sops., and user is in clear
     assert [(f.line, f.field) for f in findings] == [(8, "stringData.user"), (9, "")]
+
+
+# --- any name, real sops: recipients and "encrypted nothing" ---------------
+
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pyrage  # noqa: E402
+
+SOPS_BIN = str(Path(sys.executable).parent / "sops")
+TOKEN = "recipients-test-token-3f9e"
+
+
+def _recipient() -> str:
+    return str(pyrage.x25519.Identity.generate().to_public())
+
+
+def _sops_encrypt(tmp_path: Path, plaintext: str, name: str, recipients: list[str],
+                  *flags: str) -> str:
+    """Encrypt with the real sops, away from any .sops.yaml."""
+    workdir = tmp_path / "sops-work"
+    workdir.mkdir(exist_ok=True)
+    done = subprocess.run([SOPS_BIN, "encrypt", "--age", ",".join(recipients), *flags,
+                           "--filename-override", name, "/dev/stdin"],
+                          input=plaintext.encode(), capture_output=True, cwd=workdir,
+                          env={"PATH": "/usr/bin:/bin", "HOME": str(workdir)}, check=False)
+    assert done.returncode == 0, done.stderr.decode()
+    return done.stdout.decode()
+
+
+JSON_SECRET = json.dumps({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "api"},
+                          "stringData": {"token": TOKEN}})
+
+
+def _repo_with(make_repo, tmp_path: Path, name: str, text: str, demo: str):
+    rules = (f"creation_rules:\n  - path_regex: .*\\.enc\\.(json|yaml)$\n"
+             f"    encrypted_regex: ^(data|stringData)$\n    age: {demo}\n")
+    config_map = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  mode: demo\n"
+    return make_repo({
+        "base/app/kustomization.yaml": "resources: [configmap.yaml]\n",
+        "base/app/configmap.yaml": config_map,
+        "overlays/dev/kustomization.yaml": "resources: [../../base/app]\nnamespace: dev\n",
+        ".sops.yaml": rules, name: text})
+
+
+def test_enc_json_with_an_extra_recipient_is_a_validate_finding(make_repo, kustguard,
+                                                                tmp_path: Path) -> None:
+    demo, other = _recipient(), _recipient()
+    text = _sops_encrypt(tmp_path, JSON_SECRET, "token.enc.json", [demo, other],
+                         "--encrypted-regex", "^(data|stringData)$")
+    root = _repo_with(make_repo, tmp_path, "base/app/token.enc.json", text, demo)
+    proc = kustguard("validate", cwd=root)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    out = proc.stdout + proc.stderr
+    assert "base/app/token.enc.json" in out and "sops-file" in out
+    assert f"not in the rule: {other}" in out
+    assert TOKEN not in out
+    # The same file encrypted for exactly the rule's recipient is clean.
+    clean = _sops_encrypt(tmp_path, JSON_SECRET, "token.enc.json", [demo],
+                          "--encrypted-regex", "^(data|stringData)$")
+    (root / "base/app/token.enc.json").write_text(clean)
+    proc = kustguard("validate", cwd=root)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_any_name_and_extension_is_checked(run_check, tmp_path: Path) -> None:
+    demo, other = _recipient(), _recipient()
+    text = _sops_encrypt(tmp_path, "password=hunter2\n", "token.bin", [demo, other])
+    rules = f"creation_rules:\n  - age: {demo}\n"
+    findings = run_check("sops-file", "", files={".sops.yaml": rules,
+                                                 "apps/x/credentials.dat": text})
+    assert [f.file for f in findings] == ["apps/x/credentials.dat"]
+    assert f"not in the rule: {other}" in findings[0].message
+
+
+def test_rule_that_encrypted_nothing_is_a_finding(run_check, tmp_path: Path) -> None:
+    demo = _recipient()
+    config = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\nsettings:\n  password: hunter2-plain\n"
+    text = _sops_encrypt(tmp_path, config, "app.enc.yaml", [demo],
+                         "--encrypted-regex", "^(data|stringData)$")
+    assert "ENC[AES256_GCM,data:" not in text.split("sops:")[0]
+    rules = f"creation_rules:\n  - encrypted_regex: ^(data|stringData)$\n    age: {demo}\n"
+    findings = run_check("sops-file", "", files={".sops.yaml": rules,
+                                                 "base/app/app.enc.yaml": text})
+    assert [f.message for f in findings] == [
+        "'base/app/app.enc.yaml' has sops "
+        "metadata but not one encrypted value: the encryption rule encrypted nothing, so it is "
+        "plaintext"]
+    assert "hunter2-plain" not in findings[0].message + findings[0].hint
+
+
+def test_nesting_bomb_with_sops_in_it_is_one_finding(run_check) -> None:
+    bomb = "sops: " + "[" * 50_000 + "]" * 50_000 + "\nmac: x\n"
+    findings = run_check("sops-file", "", files={"base/app/deep.sops.yaml": bomb})
+    assert [f.message for f in findings] == ["'base/app/deep.sops.yaml' is nested too deeply to read"]

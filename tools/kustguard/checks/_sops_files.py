@@ -15,7 +15,11 @@ from typing import Any
 import yaml
 
 from kustguard.findings import Finding, ObjectRef
+from kustguard.sops.rules import CreationRule, matching_rule, rules_from
+from kustguard.sops.yamlread import check_depth
 from kustguard.yamlload import StrictLoader
+
+__all__ = ["CreationRule", "matching_rule"]
 
 # Folders whose YAML files are Kubernetes sources (rendered by some overlay).
 SOURCE_DIRS = ("base", "components", "overlays", "argocd", "apps")
@@ -27,6 +31,7 @@ CONFIG_NAMES = frozenset({".sops.yaml", ".sops.yml"})
 ENCRYPTED = re.compile(r"^ENC\[AES256_GCM,data:[A-Za-z0-9+/=]*,iv:[A-Za-z0-9+/=]+,"
                        r"tag:[A-Za-z0-9+/=]+,type:[a-z]+\]$")
 MAX_BYTES = 5 * 1024 * 1024
+DOTENV_METADATA = re.compile(r"^sops_(?:version|mac|lastmodified)=", re.MULTILINE)
 
 
 def is_source_yaml(rel: str) -> bool:
@@ -39,13 +44,25 @@ def is_sops_name(rel: str) -> bool:
     return name not in CONFIG_NAMES and bool(SOPS_NAME.search(name))
 
 
-def sops_format(rel: str) -> str:
+def sops_format(rel: str, text: str = "") -> str:
+    """The format to read a (possible) sops file in: its name first, else its content."""
     name = Path(rel).name
     if name.endswith(".json"):
         return "json"
     if name.endswith(".env"):
         return "dotenv"
+    if name.endswith((".yaml", ".yml")):
+        return "yaml"
+    if text.lstrip().startswith("{"):
+        return "json"  # also sops's binary format: {"data": ..., "sops": ...}
+    if DOTENV_METADATA.search(text):
+        return "dotenv"
     return "yaml"
+
+
+def may_hold_sops_metadata(text: str) -> bool:
+    """A cheap filter before parsing a file of any name."""
+    return "sops" in text and ("ENC[AES256_GCM," in text or "mac" in text)
 
 
 def is_encrypted(value: Any) -> bool:
@@ -100,7 +117,11 @@ def _child(node: yaml.Node, part: str | int) -> tuple[yaml.Node | None, yaml.Nod
 
 
 def yaml_documents(text: str) -> list[Document] | None:
-    """Non-empty YAML documents with their nodes; None if the text does not parse."""
+    """Non-empty YAML documents with their nodes; None if the text does not parse.
+
+    A nesting bomb raises InputError before libyaml composes anything.
+    """
+    check_depth(text, "YAML")
     loader = StrictLoader(text)
     docs = []
     try:
@@ -121,7 +142,7 @@ def yaml_documents(text: str) -> list[Document] | None:
 def json_document(text: str) -> Document | None:
     try:
         return Document(json.loads(text), None)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
 
 
@@ -154,35 +175,7 @@ def naming(finding: Finding, obj: Any) -> Finding:
 
 
 # ---------------------------------------------------------------- creation rules
-
-@dataclass(frozen=True)
-class CreationRule:
-    index: int
-    rule: dict[str, Any]
-
-    @property
-    def path_regex(self) -> str:
-        return str(self.rule.get("path_regex") or "")
-
-    @property
-    def age_recipients(self) -> frozenset[str]:
-        found: set[str] = set(_split_keys(self.rule.get("age")))
-        for group in self.rule.get("key_groups") or []:
-            if isinstance(group, dict):
-                found.update(_split_keys(group.get("age")))
-        return frozenset(found)
-
-    def describe(self) -> str:
-        where = f"path_regex {self.path_regex!r}" if self.path_regex else "no path_regex"
-        return f"creation rule {self.index + 1} ({where})"
-
-
-def _split_keys(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [k.strip() for k in value.replace("\n", ",").split(",") if k.strip()]
-    if isinstance(value, list):
-        return [str(k).strip() for k in value if str(k).strip()]
-    return []
+# One source of truth with the plugin: kustguard.sops.rules.
 
 
 def creation_rules(root: Path) -> list[CreationRule] | None:
@@ -191,25 +184,7 @@ def creation_rules(root: Path) -> list[CreationRule] | None:
     if text is None:
         return None
     docs = yaml_documents(text)
-    if not docs or not isinstance(docs[0].obj, dict):
-        return []
-    rules = docs[0].obj.get("creation_rules")
-    return [CreationRule(i, r) for i, r in enumerate(rules if isinstance(rules, list) else [])
-            if isinstance(r, dict)]
-
-
-def matching_rule(rules: list[CreationRule], rel: str) -> CreationRule | None:
-    """The rule sops applies to a repo-relative path: the first whose path_regex
-    matches (unanchored, as Go's MatchString), or that has none."""
-    for rule in rules:
-        if not rule.path_regex:
-            return rule
-        try:
-            if re.search(rule.path_regex, rel):
-                return rule
-        except re.error:
-            continue
-    return None
+    return rules_from(docs[0].obj) if docs else []
 
 
 def file_age_recipients(sops: dict[str, Any]) -> frozenset[str]:

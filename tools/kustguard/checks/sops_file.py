@@ -1,7 +1,8 @@
 """Every SOPS file is really encrypted, complete, and for the recipients .sops.yaml names.
 
-For each file named ``*.sops.yaml``/``.yml``/``.json``/``.env`` (and each source
-YAML file carrying sops metadata):
+For each file named ``*.sops.yaml``/``.yml``/``.json``/``.env``, and each file of
+any other name or extension that carries sops metadata (YAML, JSON, sops's
+binary JSON, dotenv):
 
 - it has sops metadata with ``mac`` and ``version`` (without them sops refuses
   to decrypt it, or it was never encrypted at all);
@@ -10,9 +11,12 @@ YAML file carrying sops metadata):
   file's (or the rule's) ``encrypted_regex``, and, without such a regex, every
   value except keys ending in the unencrypted suffix; in a dotenv file, every
   value (they all become Secret data);
+- it holds at least one encrypted value: a file whose rule encrypted nothing
+  (an ``encrypted_regex`` that matched no key) is plaintext with sops metadata;
 - its age recipients are exactly those of the ``.sops.yaml`` creation rule sops
   would pick for it (the first whose ``path_regex`` matches the repo-relative
   path), so that every holder of a rule's key can decrypt it and nobody else.
+  The plugin refuses such a file at build time too (same rules module).
 
 Only key names and public recipients are reported, never values.
 
@@ -48,13 +52,17 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from pathlib import Path
+
 from kustguard.checks import CheckContext
 from kustguard.checks._sops_files import (
     SOPS_CONFIG, CreationRule, Document, creation_rules, dotenv_pairs, dotenv_sops,
-    file_age_recipients, is_encrypted, is_sops_name, is_source_yaml, json_document,
-    matching_rule, naming, read_text, sops_format, text_line, yaml_documents,
+    file_age_recipients, is_encrypted, is_sops_name, json_document, matching_rule,
+    may_hold_sops_metadata, naming, read_text, sops_format, text_line, yaml_documents,
 )
+from kustguard.errors import InputError
 from kustguard.findings import Finding, Severity
+from kustguard.sops.rules import CONFIG_NAMES
 
 ID = "sops-file"
 SEVERITY = Severity.ERROR
@@ -62,6 +70,9 @@ FAMILY = "secrets"
 SCOPE = "repo"
 
 DEFAULT_UNENCRYPTED_SUFFIX = "_unencrypted"
+# What a Kubernetes manifest keeps readable on purpose; an empty Secret (only
+# these) has nothing to encrypt.
+IDENTITY_FIELDS = frozenset({"sops", "apiVersion", "kind", "metadata", "type"})
 ENCRYPT_HINT = "encrypt it in place with `sops -e -i <file>` (the rule in .sops.yaml picks the keys)"
 
 
@@ -123,7 +134,7 @@ class _File:
     def __init__(self, rel: str, text: str) -> None:
         self.rel = rel
         self.text = text
-        self.format = sops_format(rel)
+        self.format = sops_format(rel, text)
         self.docs: list[Document] | None
         self.dotenv: list[tuple[int, str, str]] = []
         if self.format == "dotenv":
@@ -146,19 +157,24 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
     rules = creation_rules(ctx.repo_root)
     for rel in ctx.files:
         named = is_sops_name(rel)
-        if not named and not is_source_yaml(rel):
+        if not named and Path(rel).name in CONFIG_NAMES:
             continue
         text = read_text(ctx.repo_root, rel)
-        if text is None or (not named and "sops" not in text):
+        if text is None or (not named and not may_hold_sops_metadata(text)):
             continue
-        f = _File(rel, text)
+        try:
+            f = _File(rel, text)
+        except InputError:  # a nesting bomb: refused before libyaml
+            yield ctx.report(None, f"{rel!r} is nested too deeply to read",
+                             hint="restore it from git, or re-create it with sops", file=rel,
+                             line=1)
+            continue
         if f.docs is None:
             if named:
                 yield ctx.report(None, f"SOPS file {rel!r} does not parse as {f.format}",
                                  hint="restore it from git, or re-create it with sops", file=rel, line=1)
             continue
-        if not named and not any(isinstance(d.obj, dict) and isinstance(d.obj.get("sops"), dict)
-                                 for d in f.docs):
+        if not named and not any(sops is not None for _, _, sops in _units(f)):
             continue
         yield from _check_file(ctx, f, rules)
 
@@ -169,6 +185,13 @@ def _units(f: _File) -> Iterator[tuple[Document | None, dict, dict | None]]:
         body = {k: v for _, k, v in f.dotenv if not k.startswith("sops_")}
         meta = dotenv_sops(f.dotenv)
         yield None, body, (meta or None)
+        return
+    if f.format == "json" and f.docs:
+        # A JSON object is one unit; line numbers come from the text.
+        doc = f.docs[0]
+        if isinstance(doc.obj, dict):
+            sops = doc.obj.get("sops")
+            yield None, doc.obj, (sops if isinstance(sops, dict) else None)
         return
     for doc in f.docs or []:
         if isinstance(doc.obj, dict):
@@ -196,6 +219,16 @@ def _check_file(ctx: CheckContext, f: _File, rules: list[CreationRule] | None) -
                     hint="re-encrypt it with sops (do not edit encrypted files by hand)",
                     file=rel, line=_meta_line(f, doc, meta_key),
                 ), body)
+        payload = [value for _, value in _leaves(
+            {k: v for k, v in body.items() if k not in IDENTITY_FIELDS})]
+        if payload and not any(is_encrypted(value) for value in payload):
+            yield naming(ctx.report(
+                None, f"{label} has sops metadata but not one encrypted value: the encryption "
+                      f"rule encrypted nothing, so it is plaintext",
+                hint="check encrypted_regex/encrypted_suffix in .sops.yaml against the file's "
+                     "keys, then encrypt it again",
+                file=rel, line=_meta_line(f, doc, "sops"),
+            ), body)
         for path in unencrypted_paths(body, sops, rule, all_values=f.format == "dotenv"):
             yield naming(ctx.report(
                 None, f"{label} value {_describe(path)!r} is not encrypted",

@@ -46,9 +46,10 @@ GOOD_VALUES = f"    password: {ENC}\n    user: {ENC}\n"
 
 def test_well_formed_files_pass(run_check):
     env_file = f"PASSWORD={ENC}\nsops_age__list_0__map_recipient={DEMO}\nsops_age__list_0__map_enc=x\n" \
-               f"sops_mac={ENC}\nsops_version=3.11.0\n"
+               f"sops_lastmodified=2026-01-01T00:00:00Z\nsops_mac={ENC}\nsops_version=3.11.0\n"
     json_file = json.dumps({"data": {"password": ENC}, "kind": "Secret", "metadata": {"name": "j"},
                             "sops": {"age": [{"recipient": DEMO, "enc": "x"}], "mac": ENC,
+                                     "lastmodified": "2026-01-01T00:00:00Z",
                                      "version": "3.11.0", "encrypted_regex": "^(data|stringData)$"}},
                            indent="\t")
     assert run_check("sops-file", "", files={
@@ -113,7 +114,7 @@ def test_missing_config_and_unmatched_path(run_check):
 
 def test_dotenv_plain_value_and_missing_version(run_check):
     env_file = f"PASSWORD={ENC}\nTOKEN=plain-token-value\nsops_age__list_0__map_recipient={DEMO}\n" \
-               f"sops_mac={ENC}\n"
+               f"sops_age__list_0__map_enc=x\nsops_lastmodified=2026-01-01T00:00:00Z\nsops_mac={ENC}\n"
     findings = run_check("sops-file", "", files={".sops.yaml": RULES, "apps/x/app.sops.env": env_file})
     assert [(f.line, f.message) for f in findings] == [
         (3, "'apps/x/app.sops.env' has sops metadata without 'version': sops cannot verify or decrypt it"),
@@ -223,3 +224,17 @@ def test_nesting_bomb_with_sops_in_it_is_one_finding(run_check) -> None:
     bomb = "sops: " + "[" * 50_000 + "]" * 50_000 + "\nmac: x\n"
     findings = run_check("sops-file", "", files={"base/app/deep.sops.yaml": bomb})
     assert [f.message for f in findings] == ["'base/app/deep.sops.yaml' is nested too deeply to read"]
+
+
+def test_a_file_the_plugin_cannot_open_is_a_finding(run_check) -> None:
+    # One reader: the check parses the metadata with the plugin's code, so a
+    # Shamir split (which the plugin refuses) is reported here too.
+    shamir = secret(GOOD_VALUES).replace(
+        "sops:\n    age:\n", "sops:\n    shamir_threshold: 2\n    key_groups:\n"
+        f"        - age: [{{recipient: {DEMO}, enc: x}}]\n"
+        f"        - age: [{{recipient: {OTHER}, enc: y}}]\n    age:\n")
+    findings = run_check("sops-file", "", files={".sops.yaml": RULES,
+                                                 "base/db/credentials.sops.yaml": shamir})
+    messages = [f.message for f in findings]
+    assert any("cannot be opened: the data key is split across 2 key groups with Shamir"
+               in m for m in messages), messages

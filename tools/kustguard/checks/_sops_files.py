@@ -1,12 +1,12 @@
 """Reading the repository's source files for the repo-scope secret checks.
 
-YAML documents with their nodes (for lines), SOPS file detection, the
-``.sops.yaml`` creation rules and the rule sops would pick for a path.
+YAML documents with their nodes (for lines) and SOPS file names. Reading a
+SOPS file itself (formats, typing, metadata, ``.sops.yaml`` rules) is the
+plugin's job: the ``sops-file`` check uses ``kustguard.sops`` for it.
 """
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,11 +15,8 @@ from typing import Any
 import yaml
 
 from kustguard.findings import Finding, ObjectRef
-from kustguard.sops.rules import CreationRule, matching_rule, rules_from
 from kustguard.sops.yamlread import check_depth
 from kustguard.yamlload import StrictLoader
-
-__all__ = ["CreationRule", "matching_rule"]
 
 # Folders whose YAML files are Kubernetes sources (rendered by some overlay).
 SOURCE_DIRS = ("base", "components", "overlays", "argocd", "apps")
@@ -27,11 +24,7 @@ YAML_SUFFIXES = (".yaml", ".yml")
 SOPS_NAME = re.compile(r"\.sops\.(ya?ml|json|env)$")
 SOPS_CONFIG = ".sops.yaml"
 CONFIG_NAMES = frozenset({".sops.yaml", ".sops.yml"})
-# A value sops encrypted: ENC[AES256_GCM,data:...,iv:...,tag:...,type:...]
-ENCRYPTED = re.compile(r"^ENC\[AES256_GCM,data:[A-Za-z0-9+/=]*,iv:[A-Za-z0-9+/=]+,"
-                       r"tag:[A-Za-z0-9+/=]+,type:[a-z]+\]$")
 MAX_BYTES = 5 * 1024 * 1024
-DOTENV_METADATA = re.compile(r"^sops_(?:version|mac|lastmodified)=", re.MULTILINE)
 
 
 def is_source_yaml(rel: str) -> bool:
@@ -42,31 +35,6 @@ def is_source_yaml(rel: str) -> bool:
 def is_sops_name(rel: str) -> bool:
     name = Path(rel).name
     return name not in CONFIG_NAMES and bool(SOPS_NAME.search(name))
-
-
-def sops_format(rel: str, text: str = "") -> str:
-    """The format to read a (possible) sops file in: its name first, else its content."""
-    name = Path(rel).name
-    if name.endswith(".json"):
-        return "json"
-    if name.endswith(".env"):
-        return "dotenv"
-    if name.endswith((".yaml", ".yml")):
-        return "yaml"
-    if text.lstrip().startswith("{"):
-        return "json"  # also sops's binary format: {"data": ..., "sops": ...}
-    if DOTENV_METADATA.search(text):
-        return "dotenv"
-    return "yaml"
-
-
-def may_hold_sops_metadata(text: str) -> bool:
-    """A cheap filter before parsing a file of any name."""
-    return "sops" in text and ("ENC[AES256_GCM," in text or "mac" in text)
-
-
-def is_encrypted(value: Any) -> bool:
-    return isinstance(value, str) and bool(ENCRYPTED.match(value))
 
 
 def read_text(root: Path, rel: str) -> str | None:
@@ -139,25 +107,6 @@ def yaml_documents(text: str) -> list[Document] | None:
     return docs
 
 
-def json_document(text: str) -> Document | None:
-    try:
-        return Document(json.loads(text), None)
-    except (ValueError, RecursionError):
-        return None
-
-
-def dotenv_pairs(text: str) -> list[tuple[int, str, str]]:
-    """(line, key, value) of a dotenv file's assignments."""
-    out = []
-    for n, line in enumerate(text.splitlines(), 1):
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#") or "=" not in stripped:
-            continue
-        key, _, value = stripped.partition("=")
-        out.append((n, key.strip(), value.strip()))
-    return out
-
-
 def text_line(text: str, needle: str) -> int:
     """Line of the first occurrence of needle in text; 1 if absent."""
     at = text.find(needle)
@@ -174,43 +123,3 @@ def naming(finding: Finding, obj: Any) -> Finding:
         str(obj.get("kind", "")), str(meta.get("namespace") or ""), str(meta.get("name", ""))))
 
 
-# ---------------------------------------------------------------- creation rules
-# One source of truth with the plugin: kustguard.sops.rules.
-
-
-def creation_rules(root: Path) -> list[CreationRule] | None:
-    """The creation rules of the repo's .sops.yaml; None if there is none."""
-    text = read_text(root, SOPS_CONFIG)
-    if text is None:
-        return None
-    docs = yaml_documents(text)
-    return rules_from(docs[0].obj) if docs else []
-
-
-def file_age_recipients(sops: dict[str, Any]) -> frozenset[str]:
-    found: set[str] = set()
-    entries = list(sops.get("age") or [])
-    for group in sops.get("key_groups") or []:
-        if isinstance(group, dict):
-            entries.extend(group.get("age") or [])
-    for entry in entries:
-        if isinstance(entry, dict) and entry.get("recipient"):
-            found.add(str(entry["recipient"]).strip())
-    return frozenset(found)
-
-
-def dotenv_sops(pairs: list[tuple[int, str, str]]) -> dict[str, Any]:
-    """The sops metadata of a dotenv file, shaped like the YAML one."""
-    meta: dict[str, Any] = {}
-    ages: dict[str, dict[str, str]] = {}
-    for _, key, value in pairs:
-        if not key.startswith("sops_"):
-            continue
-        m = re.match(r"^sops_age__list_(\d+)__map_(\w+)$", key)
-        if m:
-            ages.setdefault(m.group(1), {})[m.group(2)] = value
-        else:
-            meta[key[len("sops_"):]] = value
-    if ages:
-        meta["age"] = [ages[k] for k in sorted(ages, key=int)]
-    return meta

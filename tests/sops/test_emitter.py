@@ -36,3 +36,27 @@ def test_numbers_timestamps_and_plain_forms() -> None:
     assert out == ("int: 15\nfloat: 1000\nbig: 1e+21\nsmall: 1e-07\nwhole: 3\n"
                    "json_number: 123456789\nstamp: 2024-01-02T00:00:00Z\nflag: false\n"
                    "nothing: null\n")
+
+
+def test_json_resource_list_keeps_numbers_and_strings(kit, tmp_path) -> None:
+    import json
+
+    from .conftest import write
+
+    write(tmp_path / "s.enc.json", kit.encrypt(
+        json.dumps({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"},
+                    "stringData": {"tricky": "1e5"}, "count": 1e21}).encode(), "s.enc.json",
+        "--encrypted-regex", "^stringData$"))
+    resource_list = ('{"apiVersion": "config.kubernetes.io/v1", "kind": "ResourceList", '
+                     '"items": [{"kind": "ConfigMap", "metadata": {"name": "in"}, '
+                     '"data": {"n": "1e5"}, "ratio": 1.50, "big": 12345678901234567890}], '
+                     '"functionConfig": {"apiVersion": "kustguard.io/v1", '
+                     '"kind": "SopsSecretGenerator", "metadata": {"name": "g"}, '
+                     '"files": ["s.enc.json"]}}')
+    done = kit.plugin([], cwd=tmp_path, stdin=resource_list.encode())
+    assert done.returncode == 0, done.stderr.decode()
+    out = done.stdout.decode()
+    assert '"ratio": 1.50' in out and '"big": 12345678901234567890' in out  # as written
+    assert '"count": 1e+21' in out  # as `sops decrypt` prints the JSON number
+    items = json.loads(out)["items"]
+    assert items[0]["data"] == {"n": "1e5"} and items[1]["stringData"] == {"tricky": "1e5"}

@@ -238,3 +238,12 @@ def test_a_file_the_plugin_cannot_open_is_a_finding(run_check) -> None:
     messages = [f.message for f in findings]
     assert any("cannot be opened: the data key is split across 2 key groups with Shamir"
                in m for m in messages), messages
+
+
+def test_nesting_bomb_in_a_source_yaml_is_not_a_crash(run_check) -> None:
+    from kustguard.checks._sops_files import yaml_documents
+
+    bomb = "a: " + "[" * 50_000 + "]" * 50_000 + "\n"
+    assert yaml_documents(bomb) is None  # "does not parse", never a segfault
+    findings = run_check("sops-file", "", files={"base/app/deep.yaml": bomb + "sops: x\nmac: y\n"})
+    assert [f.message for f in findings] == ["'base/app/deep.yaml' is nested too deeply to read"]

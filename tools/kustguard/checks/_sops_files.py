@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from kustguard.errors import InputError
 from kustguard.findings import Finding, ObjectRef
 from kustguard.sops.yamlread import check_depth
 from kustguard.yamlload import StrictLoader
@@ -87,9 +88,13 @@ def _child(node: yaml.Node, part: str | int) -> tuple[yaml.Node | None, yaml.Nod
 def yaml_documents(text: str) -> list[Document] | None:
     """Non-empty YAML documents with their nodes; None if the text does not parse.
 
-    A nesting bomb raises InputError before libyaml composes anything.
+    A nesting bomb does not parse either: it is refused before libyaml's
+    composer, which recurses in C, could overflow the stack.
     """
-    check_depth(text, "YAML")
+    try:
+        check_depth(text, "YAML")
+    except InputError:
+        return None
     loader = StrictLoader(text)
     docs = []
     try:

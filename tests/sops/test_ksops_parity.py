@@ -137,3 +137,75 @@ def test_ksops_case_gives_ksops_output(kit: SopsKit, encrypted, plugin_home: Pat
     assert done.returncode == 0, done.stderr.decode()
     assert done.stdout.decode() == expected
     assert done.stderr == b""
+
+
+# A case KSOPS documents no want.yaml for: secretFrom with every source kind,
+# needs-hash and no type. KSOPS v4.5.1 prints this Secret for it (files and
+# envs under stringData, binaryFiles under data, no type, keys sorted); the
+# plugin must give the same kustomize output, hash suffix included.
+KSOPS_WOULD_PRINT = f"""\
+apiVersion: v1
+data:
+  blob: AAH/
+kind: Secret
+metadata:
+  annotations:
+    kustomize.config.k8s.io/needs-hash: "true"
+  name: mixed
+stringData:
+  credentials.yaml: |
+    username: {USER}
+    password: {PASSWORD}
+  password: {PASSWORD}
+  username: {USER}
+"""
+MIXED = """\
+secretFrom:
+- metadata:
+    name: mixed
+    annotations:
+      kustomize.config.k8s.io/needs-hash: "true"
+  files:
+  - credentials.yaml=./secret.enc.yaml
+  envs:
+  - ./secret.enc.env
+  binaryFiles:
+  - blob=./blob.enc
+"""
+
+
+@pytest.mark.parametrize("form", ["krm", "legacy"])
+def test_secret_from_hash_matches_ksops_layout(kit: SopsKit, plugin_home: Path, tmp_path: Path,
+                                               form: str) -> None:
+    # The reference: a generator that prints exactly what KSOPS prints (a
+    # stand-in for the KSOPS binary), hashed by the same kustomize.
+    reference = tmp_path / "reference"
+    items = "".join("    " + line + "\n" if i else "  - " + line + "\n"
+                    for i, line in enumerate(KSOPS_WOULD_PRINT.splitlines()))
+    script = write(reference / "ksops-stand-in.sh",
+                   "#!/bin/sh\ncat >/dev/null\ncat <<'EOF'\napiVersion: config.kubernetes.io/v1\n"
+                   f"kind: ResourceList\nitems:\n{items}EOF\n")
+    script.chmod(0o755)
+    write(reference / "generator.yaml", "apiVersion: example.com/v1\nkind: Stand-in\n"
+          "metadata:\n  name: ksops\n  annotations:\n    config.kubernetes.io/function: |\n"
+          "      exec:\n        path: ./ksops-stand-in.sh\n")
+    write(reference / "kustomization.yaml", "generators:\n  - generator.yaml\n")
+    done = subprocess.run([KUSTOMIZE, "build", "--enable-alpha-plugins", "--enable-exec", "."],
+                          cwd=reference, env=kit.env(), capture_output=True, check=False)
+    assert done.returncode == 0, done.stderr.decode()
+    expected = done.stdout.decode()
+    assert "name: mixed-" in expected  # kustomize hashed it
+
+    root = tmp_path / "overlay"
+    write(root / "secret.enc.yaml", kit.encrypt(CREDENTIALS.encode(), "secret.enc.yaml"))
+    write(root / "secret.enc.env", kit.encrypt(DOTENV.encode(), "secret.enc.env"))
+    write(root / "blob.enc", kit.encrypt(b"\x00\x01\xff", "blob.enc"))
+    head = "apiVersion: viaduct.ai/v1\nkind: ksops\nmetadata:\n  name: mixed-generator\n"
+    write(root / "generate-resources.yaml", head + (FUNCTION if form == "krm" else "") + MIXED)
+    write(root / "kustomization.yaml", "generators:\n  - ./generate-resources.yaml\n")
+    argv = [KUSTOMIZE, "build", "--enable-alpha-plugins"] + (["--enable-exec"] if form == "krm"
+                                                             else [])
+    done = subprocess.run(argv + ["."], cwd=root, capture_output=True, check=False,
+                          env=kit.env(KUSTOMIZE_PLUGIN_HOME=str(plugin_home)))
+    assert done.returncode == 0, done.stderr.decode()
+    assert done.stdout.decode() == expected

@@ -60,3 +60,25 @@ def test_json_resource_list_keeps_numbers_and_strings(kit, tmp_path) -> None:
     assert '"count": 1e+21' in out  # as `sops decrypt` prints the JSON number
     items = json.loads(out)["items"]
     assert items[0]["data"] == {"n": "1e5"} and items[1]["stringData"] == {"tricky": "1e5"}
+
+
+# Property: any string, and any string built from number-ish pieces, survives
+# the plugin's emitter for YAML 1.1 (PyYAML) and go-yaml v3 (kustomize, kpt).
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_PIECES = st.sampled_from(["0", "1", "7", "9", "x", "o", "b", "e", "E", "+", "-", ".", "_", ":",
+                           "T", "Z", " ", "~", "=", "<", "y", "n", "inf", "nan", "null", "true",
+                           "on", "0x", "0o", "0b", "2024-01-02"])
+_NUMBERISH = st.lists(_PIECES, min_size=1, max_size=6).map("".join)
+_ODD = "".join(chr(c) for c in range(0x7F, 0xA0)) + "\ufeff"
+_ANY = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters=_ODD),
+               max_size=30)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(_NUMBERISH, _ANY))
+def test_property_strings_stay_strings(text: str) -> None:
+    out = yamlemit.emit_documents([{"k": text}], quoting=yamlemit.SAFE, indent=2)
+    assert yaml.safe_load(out) == {"k": text}, out
+    assert yamltree.to_python(yamltree.load_documents(out, "out.yaml")[0]) == {"k": text}, out

@@ -53,6 +53,7 @@ Failing::
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -172,14 +173,14 @@ def _rules_of(config: dict[str, Any]) -> EncryptionRules | None:
     chosen = {name: config[name] for name in _RULE_FIELDS if isinstance(config.get(name), str)}
     if not chosen:
         return None
-    rules_ = EncryptionRules(**chosen)
+    encryption = EncryptionRules(**chosen)
     try:
         for name in ("unencrypted_regex", "encrypted_regex"):
-            if getattr(rules_, name):
-                re.compile(getattr(rules_, name))
+            if getattr(encryption, name):
+                re.compile(getattr(encryption, name))
     except re.error:
         return None
-    return rules_
+    return encryption
 
 
 def _must_encrypt(path: tuple, kind: Any, fmt: str, own: EncryptionRules,
@@ -203,8 +204,6 @@ def _label(rel: str, branch: Branch) -> str:
 
 def _naming(finding: Finding, branch: Branch) -> Finding:
     """A repo-scope finding naming the source object it is about."""
-    import dataclasses
-
     kind = branch.get("kind")
     metadata = branch.get("metadata")
     if not isinstance(kind, str) or not kind:

@@ -69,7 +69,6 @@ from kustguard.sops.errors import SopsFileError
 from kustguard.sops.metadata import Metadata, parse_metadata
 from kustguard.sops.tree import Branch, EncryptionRules
 from kustguard.sops.values import Comment
-from kustguard.sops.yamlread import load_single
 
 ID = "sops-file"
 SEVERITY = Severity.ERROR
@@ -244,11 +243,12 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
 
 
 def _creation_rules(root: Path) -> list[rules.CreationRule] | None:
-    text = read_text(root, SOPS_CONFIG)
-    if text is None:
+    """The repository's creation rules, read as the plugin reads them; None without one."""
+    config = root / SOPS_CONFIG
+    if not config.is_file():
         return None
     try:
-        return rules.rules_from(load_single(text, SOPS_CONFIG))
+        return rules.load_rules(config)
     except InputError:
         return []
 

@@ -281,17 +281,13 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def _recipients_problem(path: Path, recipients: list[str]) -> str:
     """Why the file's recipients do not match its .sops.yaml rule ("" if they do)."""
-    real = path.resolve()
-    config = rules.find_config(real)
-    if config is None:
-        return ""
     try:
-        document = yamlread.load_single(config.read_text(encoding="utf-8"), str(config))
-    except (OSError, UnicodeDecodeError, InputError) as exc:
-        return f"cannot read {config}: {exc}"
-    relative = os.path.relpath(real, config.parent.resolve()).replace(os.sep, "/")
-    verdict = rules.judge(rules.rules_from(document), relative, recipients)
-    return "" if verdict.ok else f"{verdict.problem()} in {config.name}"
+        found = rules.judge_file(path.resolve(), recipients)
+    except InputError as exc:
+        return str(exc)
+    if found is None or found[1].ok:
+        return ""
+    return f"{found[1].problem()} in {found[0].name}"
 
 
 # --- legacy plugin ----------------------------------------------------------

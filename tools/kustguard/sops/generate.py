@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from kustguard.errors import InputError
-from kustguard.sops import cipher, formats, paths, rules, yamlread
+from kustguard.sops import cipher, formats, paths, rules
 from kustguard.sops.config import (FileRef, GeneratorConfig, SecretSpec, check_generator_annotations,
                                    check_secret_key)
 from kustguard.sops.decrypt import OpenedFile, decrypt_file, inspect_file
@@ -123,29 +123,16 @@ class Generator:
                             check=lambda metadata: self._check_recipients(real, reference,
                                                                           metadata))
 
-    def _rules_for(self, config: Path) -> list[rules.CreationRule]:
-        if config not in self._rules:
-            raw = config.read_bytes()[:rules.MAX_CONFIG_BYTES + 1]
-            if len(raw) > rules.MAX_CONFIG_BYTES:
-                raise InputError("the file is larger than 1 MiB", config)
-            self._rules[config] = rules.rules_from(
-                yamlread.load_single(raw.decode("utf-8", "replace"), str(config)))
-        return self._rules[config]
-
     def _check_recipients(self, real: Path, reference: str, metadata: Any) -> None:
         """Refuse (or warn about) a file not encrypted for its rule's recipients."""
-        config = rules.find_config(real)
-        if config is None:
-            return  # no .sops.yaml anywhere above: nothing to compare with
-        relative = real.relative_to(config.parent.resolve()).as_posix() \
-            if config.parent.resolve() in real.parents else real.as_posix()
-        verdict = rules.judge(self._rules_for(config), relative,
-                              [stanza.recipient for stanza in metadata.age])
-        if verdict.ok:
-            return
-        message = f"{reference}: {verdict.problem()} in {config.name}"
+        found = rules.judge_file(real, [stanza.recipient for stanza in metadata.age],
+                                 self._rules)
+        if found is None or found[1].ok:
+            return  # no .sops.yaml anywhere above, or the recipients match
+        config, verdict = found
         if self.recipients == "warn":
-            self.warn(f"warning: {message} ({RECIPIENTS_ENV}=warn)")
+            self.warn(f"warning: {reference}: {verdict.problem()} in {config.name} "
+                      f"({RECIPIENTS_ENV}=warn)")
             return
         raise SopsFileError(f"{verdict.problem()} in {config.name}", reference,
                             hint=f"re-encrypt it with `sops updatekeys {reference}`, or fix "

@@ -17,6 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kustguard.errors import InputError
+from kustguard.sops import yamlread
+
 CONFIG_NAMES = (".sops.yaml", ".sops.yml")
 MAX_CONFIG_BYTES = 1 << 20
 
@@ -117,3 +120,34 @@ def judge(rules: Iterable[CreationRule], relative_path: str,
     have = frozenset(r.strip() for r in recipients)
     want = rule.age_recipients
     return RecipientsVerdict(rule, tuple(sorted(want - have)), tuple(sorted(have - want)))
+
+
+def load_rules(config: Path) -> list[CreationRule]:
+    """The creation rules of a `.sops.yaml` file (InputError naming it if unreadable)."""
+    try:
+        with config.open("rb") as handle:
+            raw = handle.read(MAX_CONFIG_BYTES + 1)
+    except OSError as exc:
+        raise InputError(f"cannot read it: {exc.strerror or type(exc).__name__}",
+                         config) from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise InputError("the file is larger than 1 MiB", config)
+    return rules_from(yamlread.load_single(raw.decode("utf-8", "replace"), str(config)))
+
+
+def judge_file(real: Path, recipients: Iterable[str],
+               cache: dict[Path, list[CreationRule]] | None = None
+               ) -> tuple[Path, RecipientsVerdict] | None:
+    """The nearest `.sops.yaml` for a (resolved) file and the verdict on its recipients.
+
+    None when no `.sops.yaml` is found: there is nothing to compare with.
+    """
+    config = find_config(real)
+    if config is None:
+        return None
+    cache = {} if cache is None else cache
+    if config not in cache:
+        cache[config] = load_rules(config)
+    folder = config.parent.resolve()
+    relative = real.relative_to(folder).as_posix() if folder in real.parents else real.as_posix()
+    return config, judge(cache[config], relative, recipients)

@@ -247,3 +247,18 @@ def test_nesting_bomb_in_a_source_yaml_is_not_a_crash(run_check) -> None:
     assert yaml_documents(bomb) is None  # "does not parse", never a segfault
     findings = run_check("sops-file", "", files={"base/app/deep.yaml": bomb + "sops: x\nmac: y\n"})
     assert [f.message for f in findings] == ["'base/app/deep.yaml' is nested too deeply to read"]
+
+
+def test_nearest_sops_yaml_governs_as_in_the_plugin(run_check) -> None:
+    # The plugin and the check both take the nearest .sops.yaml above the file,
+    # with path_regex matched relative to that file's folder.
+    nested = f"creation_rules:\n  - path_regex: ^db\\.sops\\.yaml$\n    age: {OTHER}\n"
+    files = {".sops.yaml": RULES, "overlays/stage/.sops.yaml": nested,
+             "overlays/stage/db.sops.yaml": secret(GOOD_VALUES, recipient=OTHER)}
+    assert run_check("sops-file", "", files=files) == []
+    files["overlays/stage/db.sops.yaml"] = secret(GOOD_VALUES)
+    findings = run_check("sops-file", "", files=files)
+    assert [f.message for f in findings] == [
+        f"'overlays/stage/db.sops.yaml' is encrypted for other age recipients than "
+        f"overlays/stage/.sops.yaml creation rule 1 (path_regex '^db\\\\.sops\\\\.yaml$'): "
+        f"missing {OTHER}; not in the rule: {DEMO}"]

@@ -13,9 +13,10 @@ binary JSON, dotenv):
   value (they all become Secret data);
 - it holds at least one encrypted value: a file whose rule encrypted nothing
   (an ``encrypted_regex`` that matched no key) is plaintext with sops metadata;
-- its age recipients are exactly those of the ``.sops.yaml`` creation rule sops
-  would pick for it (the first whose ``path_regex`` matches the repo-relative
-  path), so that every holder of a rule's key can decrypt it and nobody else.
+- its age recipients are exactly those of the creation rule sops would pick
+  for it in the nearest ``.sops.yaml`` above it (the first rule whose
+  ``path_regex`` matches its path relative to that file's folder), so that
+  every holder of a rule's key can decrypt it and nobody else.
   The plugin refuses such a file at build time too (same rules module).
 
 Files are read with the plugin's own reader (``kustguard.sops``): the same
@@ -215,7 +216,7 @@ def _naming(finding: Finding, branch: Branch) -> Finding:
 # --- the check -----------------------------------------------------------------
 
 def check(ctx: CheckContext) -> Iterator[Finding]:
-    repo_rules = _creation_rules(ctx.repo_root)
+    cache: dict[Path, list[rules.CreationRule]] = {}
     for rel in ctx.files:
         named = is_sops_name(rel)
         if not named and Path(rel).name in rules.CONFIG_NAMES:
@@ -239,22 +240,22 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
             continue
         if f.metadata is None and not named:
             continue
-        yield from _check_file(ctx, f, repo_rules)
+        yield from _check_file(ctx, f, cache)
 
 
-def _creation_rules(root: Path) -> list[rules.CreationRule] | None:
-    """The repository's creation rules, read as the plugin reads them; None without one."""
-    config = root / SOPS_CONFIG
-    if not config.is_file():
-        return None
+def _rule_for(ctx: CheckContext, rel: str, recipients: list[str],
+              cache: dict[Path, list[rules.CreationRule]]
+              ) -> tuple[Path, rules.RecipientsVerdict] | None | InputError:
+    """The nearest .sops.yaml (inside the repository) and its verdict, as the plugin finds it."""
+    root = ctx.repo_root.resolve()
     try:
-        return rules.load_rules(config)
-    except InputError:
-        return []
+        return rules.judge_file((root / rel).resolve(), recipients, cache, stop=root)
+    except InputError as exc:
+        return exc
 
 
 def _check_file(ctx: CheckContext, f: _File,
-                repo_rules: list[rules.CreationRule] | None) -> Iterator[Finding]:
+                cache: dict[Path, list[rules.CreationRule]]) -> Iterator[Finding]:
     rel = f.rel
     first = f.branches[0] if f.branches else Branch()
     meta_line = text_line(f.text, "sops_") if f.format == formats.DOTENV else \
@@ -282,7 +283,9 @@ def _check_file(ctx: CheckContext, f: _File,
         yield _naming(ctx.report(None, f"{_label(rel, first)} cannot be opened: {exc.message}",
                                  hint=exc.hint or "re-encrypt it with sops", file=rel,
                                  line=meta_line), first)
-    rule = rules.matching_rule(repo_rules or [], rel)
+    found = _rule_for(ctx, rel, [stanza.recipient for stanza in metadata.age]
+                      if metadata else [], cache)
+    rule = found[1].rule if isinstance(found, tuple) else None
     repo_encryption = _rules_of(dict(rule.rule)) if rule else None
     own = metadata.rules if metadata else (
         _rules_of(raw) or EncryptionRules(unencrypted_suffix="_unencrypted"))
@@ -310,14 +313,19 @@ def _check_file(ctx: CheckContext, f: _File,
                     hint="encrypt the file again with sops (a value edited after encryption "
                          "stays plaintext)",
                     file=rel, line=_locate(f, index, path), path=path), branch)
-    yield from _check_recipients(ctx, f, first, metadata, repo_rules, meta_line)
+    yield from _check_recipients(ctx, f, first, metadata, found, meta_line)
 
 
 def _check_recipients(ctx: CheckContext, f: _File, first: Branch, metadata: Metadata | None,
-                      repo_rules: list[rules.CreationRule] | None,
+                      found: tuple[Path, rules.RecipientsVerdict] | None | InputError,
                       line: int) -> Iterator[Finding]:
     rel = f.rel
-    if repo_rules is None:
+    if isinstance(found, InputError):
+        yield _naming(ctx.report(
+            None, f"{rel!r}: the {SOPS_CONFIG} that governs it cannot be read: {found}",
+            hint=f"fix {SOPS_CONFIG}", file=rel, line=line), first)
+        return
+    if found is None:
         yield _naming(ctx.report(
             None, f"{rel!r} is a SOPS file but the repository has no {SOPS_CONFIG}: its "
                   "recipients cannot be checked and sops cannot re-encrypt it",
@@ -326,10 +334,11 @@ def _check_recipients(ctx: CheckContext, f: _File, first: Branch, metadata: Meta
         return
     if metadata is None:
         return
-    verdict = rules.judge(repo_rules, rel, [stanza.recipient for stanza in metadata.age])
+    config, verdict = found
+    where = config.relative_to(ctx.repo_root.resolve()).as_posix()
     if verdict.rule is None:
         yield _naming(ctx.report(
-            None, f"no {SOPS_CONFIG} creation rule matches {rel!r}: sops would refuse to "
+            None, f"no {where} creation rule matches {rel!r}: sops would refuse to "
                   "(re-)encrypt it",
             hint="add a creation rule whose path_regex matches it, or move the file",
             file=rel, line=line), first)
@@ -342,7 +351,7 @@ def _check_recipients(ctx: CheckContext, f: _File, first: Branch, metadata: Meta
     if verdict.extra:
         parts.append(f"not in the rule: {', '.join(verdict.extra)}")
     yield _naming(ctx.report(
-        None, f"{rel!r} is encrypted for other age recipients than {SOPS_CONFIG} "
+        None, f"{rel!r} is encrypted for other age recipients than {where} "
               f"{verdict.rule.describe()}: {'; '.join(parts)}",
         hint=f"run `sops updatekeys {rel}` (with a key that can decrypt it)",
         file=rel, line=line), first)

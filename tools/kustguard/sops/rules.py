@@ -136,13 +136,14 @@ def load_rules(config: Path) -> list[CreationRule]:
 
 
 def judge_file(real: Path, recipients: Iterable[str],
-               cache: dict[Path, list[CreationRule]] | None = None
-               ) -> tuple[Path, RecipientsVerdict] | None:
+               cache: dict[Path, list[CreationRule]] | None = None,
+               stop: Path | None = None) -> tuple[Path, RecipientsVerdict] | None:
     """The nearest `.sops.yaml` for a (resolved) file and the verdict on its recipients.
 
-    None when no `.sops.yaml` is found: there is nothing to compare with.
+    The search goes up from the file's folder (no higher than `stop`). None
+    when no `.sops.yaml` is found: there is nothing to compare with.
     """
-    config = find_config(real)
+    config = find_config(real, stop)
     if config is None:
         return None
     cache = {} if cache is None else cache

@@ -86,7 +86,9 @@ def _scalar_event(value: Any, quoting: str = SOPS) -> Event:
         lines = [encoded[i:i + 70] for i in range(0, len(encoded), 70)]
         text = "\n".join(lines) + ("\n" if len(lines) > 1 else "")
         return Event("scalar", text, LITERAL if "\n" in text else PLAIN, tag="!!binary")
-    if "\n" in text:
+    if "\n" in text and not (quoting == SAFE and text.startswith("\t")):
+        # (libyaml-based readers cannot take a literal block whose first line
+        # starts with a tab: the plugin's output quotes it instead.)
         style = LITERAL
     elif text and (plain_is_string(text) if quoting == SOPS else plain_is_unambiguous(text)):
         style = PLAIN
@@ -495,6 +497,9 @@ class _Emitter:
             self.open_ended = True
         if chomp:
             self.write_indicator(chomp, False, False, False)
+        # The header ends its line, as libyaml's emitter does; a value that
+        # starts with a line break then keeps it ("\n" is `|4+`, an empty line).
+        self.put_break()
         self.whitespace = True
         breaks = True
         for char in value:

@@ -41,6 +41,9 @@ multiline: |
 keep_trailing: |+
     kept
 
+newline_only: "\\n"
+newlines_only: "\\n\\n"
+leading_newline: "\\nafter"
 long: "aaaa bbbb cccc dddd eeee ffff gggg hhhh iiii jjjj kkkk llll mmmm nnnn oooo pppp qqqq rrrr"
 quoted: "it's \\"quoted\\" : and # hashed"
 unicode: "héllo wörld ✓ 🎉"

@@ -102,6 +102,16 @@ def test_ksops_kind_is_accepted_unchanged() -> None:
     assert parse_config(config, "test").kind == "ksops"
 
 
+@pytest.mark.parametrize("api_version", ["viaduct.ai/v1", "viaduct.ai/v2", "viaduct.ai/v1beta1"])
+def test_ksops_kind_takes_any_viaduct_version_and_ignores_unknown_fields(api_version) -> None:
+    config = dict(VALID, apiVersion=api_version, kind="ksops", extra=1)
+    parsed = parse_config(config, "gen.yaml")
+    assert parsed.warnings == ["gen.yaml: ignoring unknown field 'extra' in the configuration, "
+                               "as KSOPS does"]
+    with pytest.raises(InputError, match="unsupported configuration kind"):
+        parse_config(dict(VALID, apiVersion="example.com/v1", kind="ksops"), "gen.yaml")
+
+
 # --- dotenv ---------------------------------------------------------------------
 
 def test_dotenv_semantics() -> None:
@@ -152,7 +162,8 @@ def test_new_from_template_then_rotate(kit: SopsKit, tmp_path: Path, monkeypatch
         "path_regex": r"secrets/.*\.yaml$", "encrypted_regex": "^(data|stringData)$",
         "age": kit.key.recipient}]}))
     template = write(tmp_path / "template.yaml", "apiVersion: v1\nkind: Secret\nmetadata:\n"
-                     "  name: db\nstringData:\n  password: '{{random:24}}'\n  user: admin\n")
+                     "  name: db\nstringData:\n  password: '{{random:24}}'\n  user: admin\n"
+                     "  tricky: \"1e5\"\n  flag: yes\n  octal: \"0o17\"\n")
     for name, value in kit.env().items():
         monkeypatch.setenv(name, value)
     monkeypatch.chdir(tmp_path)
@@ -163,10 +174,19 @@ def test_new_from_template_then_rotate(kit: SopsKit, tmp_path: Path, monkeypatch
     assert "name: db" in text and "admin" not in text
     opened = decrypt.decrypt_file(created, "db.yaml", keys.load_keyring(kit.env()))
     password = opened.branches[0].get("stringData").get("password")
+    # One emitter: strings that look like numbers or booleans stay strings.
+    assert [opened.branches[0].get("stringData").get(k) for k in ("tricky", "flag", "octal")] \
+        == ["1e5", "yes", "0o17"]
     assert len(password) == 24 and password not in capsys.readouterr().err
     args = cli_args("rotate", str(created), "--add-age", kit.other.recipient)
     assert args.func(args) == 0
     decrypt.decrypt_file(created, "db.yaml", keys.load_keyring(kit.env(kit.other)))
+    # The extra recipient is not in .sops.yaml: check says so, updatekeys fixes it.
+    args = cli_args("check", str(created))
+    assert args.func(args) == 1
+    assert f"not in the rule: {kit.other.recipient}" in capsys.readouterr().err
+    args = cli_args("updatekeys", str(created))
+    assert args.func(args) == 0
     args = cli_args("check", str(created))
     assert args.func(args) == 0
     assert sys.executable  # the helpers used the venv's sops binary

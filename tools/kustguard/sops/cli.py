@@ -26,9 +26,9 @@ from pathlib import Path
 from typing import Any
 
 import pyrage
-import yaml
 
 from kustguard.errors import InputError
+from kustguard.sops import rules, yamlemit, yamlread
 from kustguard.sops.config import (KSOPS_API_VERSION, KSOPS_KIND, OUR_API_VERSION, OUR_KIND,
                                    check_secret_key)
 from kustguard.sops.decrypt import inspect_file
@@ -178,10 +178,13 @@ def _manifest_from_args(args: argparse.Namespace) -> dict[str, Any]:
             raise InputError("--template cannot be combined with --name, --namespace or "
                              "--random-key")
         try:
-            doc = yaml.safe_load(args.template.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as exc:
+            text = args.template.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
             raise InputError(f"cannot read the template: {type(exc).__name__}",
                              args.template) from None
+        # Read as sops (go-yaml v3) reads it, numbers kept as written: `yes`
+        # stays a string, "1e5" stays a string, 1e5 stays a number.
+        doc = yamlread.load_single(text, str(args.template))
         if not isinstance(doc, dict) or doc.get("kind") != "Secret":
             raise InputError("the template must be one Secret manifest", args.template)
         return _fill_template(doc)
@@ -209,7 +212,7 @@ def cmd_new(args: argparse.Namespace) -> int:
         if not output.name.endswith((".yaml", ".yml")):
             return _error("the output must be a .yaml or .yml file")
         manifest = _manifest_from_args(args)
-        plaintext = yaml.safe_dump(manifest, sort_keys=False).encode()
+        plaintext = yamlemit.emit_documents([manifest], quoting=yamlemit.SAFE).encode()
         # The plaintext goes through a pipe, never to disk.
         done = _run_sops(["encrypt", "--filename-override", str(output), "/dev/stdin"],
                          stdin=plaintext)
@@ -266,9 +269,25 @@ def cmd_check(args: argparse.Namespace) -> int:
             sys.stderr.write(f"kustguard sops: {exc}\n")
             failed += 1
             continue
+        problem = _recipients_problem(path, [stanza.recipient for stanza in opened.metadata.age])
+        if problem:
+            sys.stderr.write(f"kustguard sops: {path}: {problem}\n")
+            failed += 1
+            continue
         recipients = ", ".join(stanza.recipient for stanza in opened.metadata.age)
         sys.stdout.write(f"{path}: ok ({opened.format}, age: {recipients})\n")
     return 1 if failed else 0
+
+
+def _recipients_problem(path: Path, recipients: list[str]) -> str:
+    """Why the file's recipients do not match its .sops.yaml rule ("" if they do)."""
+    try:
+        found = rules.judge_file(path.resolve(), recipients)
+    except InputError as exc:
+        return str(exc)
+    if found is None or found[1].ok:
+        return ""
+    return f"{found[1].problem()} in {found[0].name}"
 
 
 # --- legacy plugin ----------------------------------------------------------

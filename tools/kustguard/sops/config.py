@@ -5,12 +5,17 @@ Both kinds take the same fields:
     files:        SOPS-encrypted manifests, emitted as they decrypt
     secretFrom:   Secrets built from encrypted files, one per entry
       - metadata: name (required), namespace, labels, annotations
-        type:     the Secret type (default Opaque)
+        type:     the Secret type (left out when not given, as KSOPS does)
         files:    "path" or "key=path"; the decrypted file is the value
         binaryFiles: same syntax; the decrypted bytes are the value
         envs:     dotenv files; each variable becomes a key
 
-Unknown fields are errors: a typo must not silently drop a secret.
+KSOPS's kind is read as KSOPS reads it: any `viaduct.ai/...` apiVersion,
+and unknown fields ignored (each named in one warning line). Our own kind
+is strict: an unknown field is an error, since a typo must not silently
+drop a secret. No field of either kind changes how the plugin behaves
+(shape-only, paths outside the root, key lookup, the recipients policy):
+those switches come only from the operator's process environment.
 """
 from __future__ import annotations
 
@@ -23,8 +28,8 @@ from kustguard.errors import InputError
 OUR_API_VERSION = "kustguard.io/v1"
 OUR_KIND = "SopsSecretGenerator"
 KSOPS_API_VERSION = "viaduct.ai/v1"
+KSOPS_GROUP = "viaduct.ai/"
 KSOPS_KIND = "ksops"
-ACCEPTED_KINDS = {(OUR_API_VERSION, OUR_KIND), (KSOPS_API_VERSION, KSOPS_KIND)}
 
 NEEDS_HASH = "kustomize.config.k8s.io/needs-hash"
 BEHAVIOR = "kustomize.config.k8s.io/behavior"
@@ -49,7 +54,7 @@ class SecretSpec:
     namespace: str | None = None
     labels: dict[str, str] = field(default_factory=dict)
     annotations: dict[str, str] = field(default_factory=dict)
-    type: str = "Opaque"
+    type: str | None = None
     files: list[FileRef] = field(default_factory=list)
     binary_files: list[FileRef] = field(default_factory=list)
     envs: list[str] = field(default_factory=list)
@@ -62,6 +67,7 @@ class GeneratorConfig:
     name: str
     files: list[str] = field(default_factory=list)
     secrets: list[SecretSpec] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 def _fail(message: str, source: str, hint: str | None = None) -> InputError:
@@ -86,11 +92,15 @@ def _string_map(value: Any, where: str, source: str) -> dict[str, str]:
     return dict(value)
 
 
-def _unknown(found: dict[str, Any], allowed: set[str], where: str, source: str) -> None:
+def _unknown(found: dict[str, Any], allowed: set[str], where: str, source: str,
+             warnings: list[str] | None) -> None:
+    """Unknown fields: an error for our kind, a warning for KSOPS's (`warnings`)."""
     extra = sorted(set(found) - allowed)
-    if extra:
+    if extra and warnings is None:
         raise _fail(f"unknown field {extra[0]!r} in {where}", source,
                     f"allowed: {', '.join(sorted(allowed))}")
+    for name in extra:
+        warnings.append(f"{source}: ignoring unknown field {name!r} in {where}, as KSOPS does")
 
 
 def parse_file_ref(text: str, where: str, source: str) -> FileRef:
@@ -116,15 +126,15 @@ def check_generator_annotations(annotations: dict[str, str], where: str, source:
         raise _fail(f"{where}: {BEHAVIOR} must be one of {', '.join(BEHAVIORS)}", source)
 
 
-def _secret(entry: Any, index: int, source: str) -> SecretSpec:
+def _secret(entry: Any, index: int, source: str, warnings: list[str] | None) -> SecretSpec:
     where = f"secretFrom[{index}]"
     if not isinstance(entry, dict):
         raise _fail(f"{where} must be a mapping", source)
-    _unknown(entry, _ENTRY_FIELDS, where, source)
+    _unknown(entry, _ENTRY_FIELDS, where, source, warnings)
     meta = entry.get("metadata")
     if not isinstance(meta, dict):
         raise _fail(f"{where}.metadata with a name is required", source)
-    _unknown(meta, _META_FIELDS, f"{where}.metadata", source)
+    _unknown(meta, _META_FIELDS, f"{where}.metadata", source, warnings)
     name = meta.get("name")
     if not isinstance(name, str) or not DNS_SUBDOMAIN.fullmatch(name) or len(name) > 253:
         raise _fail(f"{where}.metadata.name must be a DNS subdomain name", source)
@@ -132,8 +142,8 @@ def _secret(entry: Any, index: int, source: str) -> SecretSpec:
     if namespace is not None and (not isinstance(namespace, str)
                                   or not DNS_SUBDOMAIN.fullmatch(namespace)):
         raise _fail(f"{where}.metadata.namespace must be a DNS name", source)
-    secret_type = entry.get("type", "Opaque")
-    if not isinstance(secret_type, str) or not secret_type:
+    secret_type = entry.get("type")
+    if secret_type is not None and (not isinstance(secret_type, str) or not secret_type):
         raise _fail(f"{where}.type must be a non-empty string", source)
     spec = SecretSpec(
         name=name,
@@ -159,11 +169,13 @@ def parse_config(doc: Any, source: str) -> GeneratorConfig:
     if not isinstance(doc, dict):
         raise _fail("the generator configuration must be a mapping", source)
     kind = (doc.get("apiVersion"), doc.get("kind"))
-    if kind not in ACCEPTED_KINDS:
+    ksops = kind[1] == KSOPS_KIND and isinstance(kind[0], str) and kind[0].startswith(KSOPS_GROUP)
+    if kind != (OUR_API_VERSION, OUR_KIND) and not ksops:
         raise _fail(f"unsupported configuration kind {kind[0]}/{kind[1]}", source,
                     f"use apiVersion {OUR_API_VERSION} kind {OUR_KIND}, "
                     f"or KSOPS's {KSOPS_API_VERSION} {KSOPS_KIND}")
-    _unknown(doc, _TOP_FIELDS, "the configuration", source)
+    warnings: list[str] | None = [] if ksops else None
+    _unknown(doc, _TOP_FIELDS, "the configuration", source, warnings)
     meta = doc.get("metadata") or {}
     if not isinstance(meta, dict):
         raise _fail("metadata must be a mapping", source)
@@ -172,7 +184,7 @@ def parse_config(doc: Any, source: str) -> GeneratorConfig:
     raw_secrets = doc.get("secretFrom")
     if raw_secrets is not None and not isinstance(raw_secrets, list):
         raise _fail("secretFrom must be a list", source)
-    secrets = [_secret(entry, i, source) for i, entry in enumerate(raw_secrets or [])]
+    secrets = [_secret(entry, i, source, warnings) for i, entry in enumerate(raw_secrets or [])]
     if not files and not secrets:
         raise _fail("the configuration lists neither files nor secretFrom", source)
     seen: set[tuple[str | None, str]] = set()
@@ -181,4 +193,4 @@ def parse_config(doc: Any, source: str) -> GeneratorConfig:
         if ident in seen:
             raise _fail(f"two secretFrom entries generate Secret {spec.name!r}", source)
         seen.add(ident)
-    return GeneratorConfig(kind[0], kind[1], name, files, secrets)
+    return GeneratorConfig(kind[0], kind[1], name, files, secrets, warnings or [])

@@ -8,6 +8,7 @@ checked: metadata, recipients and the form of every encrypted value.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,8 +56,12 @@ def parse_file(raw: bytes, label: str, fmt: str | None = None) -> tuple[formats.
     return encrypted, parse_metadata(encrypted.metadata, label)
 
 
-def decrypt_bytes(raw: bytes, label: str, ring: KeyRing, fmt: str | None = None) -> OpenedFile:
+def decrypt_bytes(raw: bytes, label: str, ring: KeyRing, fmt: str | None = None,
+                  check: Callable[[Metadata], None] | None = None) -> OpenedFile:
+    """Decrypt and verify; `check` may refuse the file on its metadata first."""
     encrypted, metadata = parse_file(raw, label, fmt)
+    if check is not None:
+        check(metadata)
     if not metadata.mac:
         raise SopsFileError("the file has no MAC: it was not written by sops or the MAC "
                             "was removed", label, hint="re-encrypt it with sops")
@@ -78,8 +83,9 @@ def decrypt_bytes(raw: bytes, label: str, ring: KeyRing, fmt: str | None = None)
     return OpenedFile(label, encrypted.format, result.branches, metadata)
 
 
-def decrypt_file(path: Path, label: str, ring: KeyRing) -> OpenedFile:
-    return decrypt_bytes(read_limited(path, label), label, ring)
+def decrypt_file(path: Path, label: str, ring: KeyRing,
+                 check: Callable[[Metadata], None] | None = None) -> OpenedFile:
+    return decrypt_bytes(read_limited(path, label), label, ring, check=check)
 
 
 def inspect_file(path: Path, label: str) -> OpenedFile:

@@ -51,14 +51,32 @@ def _decode(raw: bytes, path: str) -> str:
 
 
 def load_encrypted(raw: bytes, fmt: str, path: str) -> EncryptedFile:
+    """Split a sops file into its data tree and its metadata (which must be there)."""
+    file = load_tree(raw, fmt, path)
+    if file.metadata is None:
+        raise SopsFileError("sops metadata not found: this file is not encrypted with sops",
+                            path, hint="encrypt it with `sops encrypt`")
+    return file
+
+
+def load_tree(raw: bytes, fmt: str, path: str) -> EncryptedFile:
+    """Like `load_encrypted`, but a file without metadata gives `metadata=None`.
+
+    The validator reads every candidate file with this, so that it types
+    values exactly as the plugin does.
+    """
     text = _decode(raw, path)
     if fmt == YAML:
-        return _split_yaml(yamltree.load_documents(text, path), path)
-    if fmt in (JSON, BINARY):
-        branch = _load_json(text, path)
-        file = EncryptedFile(fmt, [branch], None)
+        branches = yamltree.load_documents(text, path)
+        if not branches:
+            raise SopsFileError("the file is empty", path)
+        file = EncryptedFile(YAML, branches, None)
         _take_metadata(file, path)
-        if fmt == BINARY:
+        return file
+    if fmt in (JSON, BINARY):
+        file = EncryptedFile(fmt, [_load_json(text, path)], None)
+        _take_metadata(file, path)
+        if fmt == BINARY and file.metadata is not None:
             data = file.branches[0].get("data")
             if len(file.branches[0]) != 1 or not isinstance(data, str):
                 raise SopsFileError("a sops binary file must hold exactly one 'data' string",
@@ -67,14 +85,6 @@ def load_encrypted(raw: bytes, fmt: str, path: str) -> EncryptedFile:
     if fmt == DOTENV:
         return _load_dotenv(text, path)
     raise SopsFileError(f"unknown format {fmt}", path)
-
-
-def _split_yaml(branches: list[Branch], path: str) -> EncryptedFile:
-    if not branches:
-        raise SopsFileError("the file is empty", path)
-    file = EncryptedFile(YAML, branches, None)
-    _take_metadata(file, path)
-    return file
 
 
 def _take_metadata(file: EncryptedFile, path: str) -> None:
@@ -88,9 +98,6 @@ def _take_metadata(file: EncryptedFile, path: str) -> None:
                 continue
             kept.append(item)
         file.branches[index] = kept
-    if file.metadata is None:
-        raise SopsFileError("sops metadata not found: this file is not encrypted with sops",
-                            path, hint="encrypt it with `sops encrypt`")
 
 
 # --- JSON ----------------------------------------------------------------
@@ -148,7 +155,16 @@ def go_json_string(text: str) -> str:
     return '"' + _JSON_SPECIAL.sub(escape, text) + '"'
 
 
+def json_text(value: Any) -> str:
+    """JSON for a tree of Branches or dicts, written as Go's encoder writes it."""
+    return _json_value(value, 0)
+
+
 def _json_value(value: Any, depth: int) -> str:
+    if isinstance(value, dict):
+        value = Branch(Item(key, child) for key, child in value.items())
+    if isinstance(value, yamlemit.Plain):
+        return value.text
     if isinstance(value, Branch):
         items = [item for item in value if isinstance(item.key, str)]
         if not items:
@@ -200,11 +216,7 @@ def _load_dotenv(text: str, path: str) -> EncryptedFile:
             flat[key[len(DOTENV_PREFIX):]] = value
         else:
             branch.append(Item(key, value))
-    if not flat:
-        raise SopsFileError("sops metadata not found: this file is not encrypted with sops",
-                            path, hint="encrypt it with `sops encrypt`")
-    metadata = _unflatten(flat)
-    return EncryptedFile(DOTENV, [branch], metadata)
+    return EncryptedFile(DOTENV, [branch], _unflatten(flat) if flat else None)
 
 
 _FLAT_TOKEN = re.compile(r"__(map|list)_")

@@ -21,15 +21,13 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-import yaml
-
 from kustguard import __version__
 from kustguard.errors import InputError
-from kustguard.sops import paths
-from kustguard.sops.config import parse_config
+from kustguard.sops import formats, paths, yamlemit, yamlread
+from kustguard.sops.config import GeneratorConfig, parse_config
 from kustguard.sops.decrypt import shape_only_requested
 from kustguard.sops.errors import EXIT_DECRYPTION_FAILED, SopsFileError
-from kustguard.sops.generate import Generator
+from kustguard.sops.generate import Generator, recipients_mode
 from kustguard.sops.keys import load_keyring
 
 PROG = "kustguard-sops"
@@ -37,6 +35,7 @@ EXIT_USAGE = 2
 MAX_INPUT_BYTES = 64 * 1024 * 1024
 RESOURCE_LIST_API = "config.kubernetes.io/v1"
 ROOT_ENV = "KUSTOMIZE_PLUGIN_CONFIG_ROOT"  # set by kustomize for exec plugins
+OUTPUT_INDENT = 2
 
 USAGE = f"""usage: {PROG} [CONFIG_FILE]
 
@@ -48,36 +47,49 @@ or KSOPS's viaduct.ai/v1 ksops).
 
 Environment: SOPS_AGE_KEY, SOPS_AGE_KEY_FILE, SOPS_AGE_KEY_CMD (age keys);
 KUSTGUARD_SOPS_SHAPE_ONLY=1 (no decryption, placeholder values);
-KUSTGUARD_SOPS_ALLOW_OUTSIDE_ROOT=1 (allow paths outside the root).
+KUSTGUARD_SOPS_ALLOW_OUTSIDE_ROOT=1 (allow paths outside the root);
+KUSTGUARD_SOPS_RECIPIENTS=warn (only warn about files whose recipients
+differ from their .sops.yaml creation rule; default: refuse them).
+These switches are read from the process environment only, never from
+the configuration.
 Exit codes: 0 ok, 1 a file does not decrypt or verify, 2 bad configuration.
 """
 
 
-class _SafeDumper(yaml.SafeDumper):
-    """Block style, keys in their given order, long strings unfolded."""
-
-
 def _dump_all(documents: list[Any]) -> str:
-    return yaml.dump_all(documents, Dumper=_SafeDumper, sort_keys=False,
-                         default_flow_style=False, allow_unicode=True, width=2**31 - 1)
+    """The plugin's YAML: types kept for every reader (see yamlemit)."""
+    return yamlemit.emit_documents(documents, quoting=yamlemit.SAFE, indent=OUTPUT_INDENT)
 
 
 def _load_single(text: str, source: str) -> Any:
+    return yamlread.load_single(text, source)
+
+
+def _load_json(text: str, source: str) -> Any:
+    """A JSON ResourceList; numbers keep the text they were written with."""
     try:
-        docs = [doc for doc in yaml.load_all(text, Loader=yaml.CSafeLoader
-                                             if hasattr(yaml, "CSafeLoader")
-                                             else yaml.SafeLoader) if doc is not None]
-    except yaml.YAMLError as exc:
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise InputError(f"cannot parse: {problem}", source) from None
-    if len(docs) != 1:
-        raise InputError(f"expected one YAML document, found {len(docs)}", source)
-    return docs[0]
+        return json.loads(text, parse_int=yamlemit.Plain, parse_float=yamlemit.Plain,
+                          parse_constant=_refuse_constant)
+    except ValueError as exc:
+        raise InputError(f"cannot parse: {str(exc).splitlines()[0]}", source) from None
+    except RecursionError:
+        raise InputError("JSON nested too deeply", source) from None
 
 
-def _generator(root: Path) -> Generator:
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _warn(message: str) -> None:
+    _fail(message)
+
+
+def _generator(root: Path, config: GeneratorConfig) -> Generator:
+    for warning in config.warnings:
+        _warn(f"warning: {warning}")
     return Generator(root=root, shape_only=shape_only_requested(), keyring=load_keyring,
-                     allow_outside=paths.outside_allowed())
+                     allow_outside=paths.outside_allowed(),
+                     recipients=recipients_mode(os.environ), warn=_warn)
 
 
 def run_legacy(config_path: str) -> str:
@@ -91,7 +103,7 @@ def run_legacy(config_path: str) -> str:
         raise InputError("the configuration is too large", source)
     config = parse_config(_load_single(raw.decode("utf-8", "replace"), source), source)
     root = Path(os.environ.get(ROOT_ENV) or os.getcwd())
-    resources = _generator(root).run(config, source)
+    resources = _generator(root, config).run(config, source)
     return _dump_all(resources) if resources else ""
 
 
@@ -104,7 +116,8 @@ def run_krm(stdin: TextIO) -> str:
         raise InputError("no ResourceList on stdin", source,
                          hint=f"run it from kustomize or kpt, or pass a configuration file; "
                               f"see {PROG} --help")
-    resource_list = _load_single(text, source)
+    as_json = text.lstrip().startswith("{")
+    resource_list = _load_json(text, source) if as_json else _load_single(text, source)
     if not isinstance(resource_list, dict) or resource_list.get("kind") != "ResourceList":
         raise InputError("stdin is not a ResourceList", source)
     items = resource_list.get("items") or []
@@ -116,11 +129,11 @@ def run_krm(stdin: TextIO) -> str:
                          hint="with kpt, pass --fn-config FILE")
     config = parse_config(function_config, "functionConfig")
     root = Path(os.getcwd())
-    generated = _generator(root).run(config, "functionConfig")
+    generated = _generator(root, config).run(config, "functionConfig")
     output = {"apiVersion": resource_list.get("apiVersion") or RESOURCE_LIST_API,
               "kind": "ResourceList", "items": list(items) + generated}
-    if text.lstrip().startswith("{"):
-        return json.dumps(output) + "\n"
+    if as_json:
+        return formats.json_text(output) + "\n"
     return _dump_all([output])
 
 

@@ -7,6 +7,13 @@ emitter, whose choices (plain or quoted, where lines fold at 80 columns,
 how sequences and comments indent) are reproduced here as a small event
 state machine of our own. Only what sops produces is supported: block
 collections, empty collections in flow style, and scalars.
+
+The same emitter writes the plugin's output (`quoting=SAFE`): there every
+string that some YAML reader (1.1 or 1.2, go-yaml v2 or v3, PyYAML) could
+type as a number, boolean, null, timestamp or merge key is quoted, so a
+value keeps its type through kustomize, kpt and kubectl. `Plain` carries a
+number whose written form must survive as is (a JSON number, a number read
+from a ResourceList).
 """
 from __future__ import annotations
 
@@ -14,11 +21,12 @@ import base64
 from dataclasses import dataclass
 from typing import Any
 
-from kustguard.sops.tree import Branch
+from kustguard.sops.tree import Branch, Item
 from kustguard.sops.values import Comment, Timestamp, go_format_float_g, str_to_bytes
-from kustguard.sops.yamlscalars import plain_is_string
+from kustguard.sops.yamlscalars import plain_is_string, plain_is_unambiguous
 
-BEST_INDENT = 4
+BEST_INDENT = 4  # what sops writes
+SOPS, SAFE = "sops", "safe"  # quoting: exactly as sops, or for every reader
 BEST_WIDTH = 2**31 - 1  # sops's encoder never folds long lines
 
 PLAIN, SINGLE, DOUBLE, LITERAL = "plain", "single", "double", "literal"
@@ -38,6 +46,13 @@ class Event:
     implicit: bool = True
 
 
+@dataclass(frozen=True)
+class Plain:
+    """A non-string scalar written verbatim, unquoted (for example `1e+21`)."""
+
+    text: str
+
+
 def _comment_text(comments: list[str]) -> str:
     return "#" + "\n#".join(comments) if comments else ""
 
@@ -47,7 +62,9 @@ def _yaml_float(value: float) -> str:
     return {"+Inf": ".inf", "-Inf": "-.inf", "NaN": ".nan"}.get(text, text)
 
 
-def _scalar_event(value: Any) -> Event:
+def _scalar_event(value: Any, quoting: str = SOPS) -> Event:
+    if isinstance(value, Plain):
+        return Event("scalar", value.text)
     if value is None:
         return Event("scalar", "null")
     if isinstance(value, bool):
@@ -69,9 +86,11 @@ def _scalar_event(value: Any) -> Event:
         lines = [encoded[i:i + 70] for i in range(0, len(encoded), 70)]
         text = "\n".join(lines) + ("\n" if len(lines) > 1 else "")
         return Event("scalar", text, LITERAL if "\n" in text else PLAIN, tag="!!binary")
-    if "\n" in text:
+    if "\n" in text and not (quoting == SAFE and text.startswith("\t")):
+        # (libyaml-based readers cannot take a literal block whose first line
+        # starts with a tab: the plugin's output quotes it instead.)
         style = LITERAL
-    elif text and plain_is_string(text):
+    elif text and (plain_is_string(text) if quoting == SOPS else plain_is_unambiguous(text)):
         style = PLAIN
     else:
         style = DOUBLE
@@ -82,8 +101,10 @@ def _scalar_event(value: Any) -> Event:
     return event
 
 
-def _tree_events(value: Any, out: list[Event]) -> Event | None:
+def _tree_events(value: Any, out: list[Event], quoting: str = SOPS) -> Event | None:
     """Append events for a value; returns the event that carries its foot comment."""
+    if isinstance(value, dict):
+        value = Branch(Item(key, child) for key, child in value.items())
     if isinstance(value, Branch):
         start = Event("map_start")
         out.append(start)
@@ -99,11 +120,11 @@ def _tree_events(value: Any, out: list[Event]) -> Event | None:
                     start.head = _comment_text(comments)
                     comments = []
                 beginning = False
-            key = _scalar_event(item.key)
+            key = _scalar_event(item.key, quoting)
             key.head = _comment_text(comments)
             comments = []
             out.append(key)
-            last_value = _tree_events(item.value, out)
+            last_value = _tree_events(item.value, out, quoting)
         end = Event("map_end")
         out.append(end)
         if comments:
@@ -128,7 +149,7 @@ def _tree_events(value: Any, out: list[Event]) -> Event | None:
                     start.head = _comment_text(comments)
                     comments = []
                 beginning = False
-            last_item = _tree_events(entry, out)
+            last_item = _tree_events(entry, out, quoting)
             out[first_index].head = _join(_comment_text(comments), out[first_index].head)
             comments = []
         end = Event("seq_end")
@@ -139,7 +160,7 @@ def _tree_events(value: Any, out: list[Event]) -> Event | None:
             elif last_item is not None:
                 last_item.foot = _join(last_item.foot, _comment_text(comments))
         return end
-    event = _scalar_event(value)
+    event = _scalar_event(value, quoting)
     out.append(event)
     return event
 
@@ -262,7 +283,8 @@ def _select_style(event: Event, analysis: _Analysis, simple_key: bool, flow: boo
 # --- the emitter -------------------------------------------------------------
 
 class _Emitter:
-    def __init__(self) -> None:
+    def __init__(self, indent: int = BEST_INDENT) -> None:
+        self.best_indent = indent
         self.out: list[str] = []
         self.column = 0
         self.indent = -1
@@ -350,11 +372,12 @@ class _Emitter:
     def increase_indent(self, flow: bool) -> None:
         self.indents.append(self.indent)
         if self.indent < 0:
-            self.indent = BEST_INDENT if flow else 0
+            self.indent = self.best_indent if flow else 0
         elif self.states and self.states[-1] == "block_seq_item":
             self.indent += 2
         else:
-            self.indent = BEST_INDENT * ((self.indent + BEST_INDENT) // BEST_INDENT)
+            step = self.best_indent
+            self.indent = step * ((self.indent + step) // step)
 
     def pop_indent(self) -> None:
         self.indent = self.indents.pop()
@@ -459,7 +482,7 @@ class _Emitter:
     def write_literal(self, value: str) -> None:
         self.write_indicator("|", True, False, False)
         if value and (value[0] == " " or value[0] in BREAKS):
-            self.write_indicator(str(BEST_INDENT), False, False, False)
+            self.write_indicator(str(self.best_indent), False, False, False)
         self.open_ended = False
         chomp = ""
         if not value:
@@ -474,6 +497,9 @@ class _Emitter:
             self.open_ended = True
         if chomp:
             self.write_indicator(chomp, False, False, False)
+        # The header ends its line, as libyaml's emitter does; a value that
+        # starts with a line break then keeps it ("\n" is `|4+`, an empty line).
+        self.put_break()
         self.whitespace = True
         breaks = True
         for char in value:
@@ -659,12 +685,17 @@ class _Emitter:
         self.process_foot_comment()
 
 
-def emit_documents(branches: list[Branch]) -> str:
-    """YAML text for a list of documents, as sops writes a decrypted file."""
+def emit_documents(branches: list[Any], *, quoting: str = SOPS,
+                   indent: int = BEST_INDENT) -> str:
+    """YAML text for a list of documents (Branch or dict trees).
+
+    The defaults write a decrypted file as sops does; `quoting=SAFE` quotes
+    every string some YAML reader could type otherwise (the plugin's output).
+    """
     events: list[Event] = []
     for branch in branches:
         events.append(Event("doc_start"))
-        _tree_events(branch, events)
+        _tree_events(branch, events, quoting)
         events.append(Event("doc_end"))
     events.append(Event("stream_end"))
-    return _Emitter().emit(events)
+    return _Emitter(indent).emit(events)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+import yaml
+
 from kustguard.sops.values import Timestamp, ValueFormatError, checked_timestamp
 
 STR, NULL, BOOL, INT, FLOAT, TIMESTAMP = "str", "null", "bool", "int", "float", "timestamp"
@@ -121,3 +123,37 @@ def plain_is_string(text: str) -> bool:
     """Would go-yaml write this string unquoted? (before the emitter's checks)"""
     kind, _ = resolve_plain(text) if text else (NULL, None)
     return kind == STR and not (is_base60_float(text) or text in OLD_BOOLS)
+
+
+# --- strings every YAML reader takes as strings ----------------------------
+#
+# The plugin's output is read again by kustomize (go-yaml v3), kpt, kubectl
+# (go-yaml v2 through sigs.k8s.io/yaml) and Python tools (PyYAML, YAML 1.1).
+# A string any of them could type as something else is quoted.
+
+_PYYAML = yaml.resolver.Resolver()
+_PYYAML_STR = "tag:yaml.org,2002:str"
+# Anything shaped like a number in some YAML version or Go's strconv:
+# decimal, exponent, 0x/0o/0b, leading zeros, underscores, dots, sexagesimal.
+_NUMBER_LIKE = re.compile(
+    r"[-+]?(?:0[xX][0-9a-fA-F_]*|0[oO][0-7_]*|0[bB][01_]*"
+    r"|[0-9][0-9_]*(?::[0-9_]+)*(?:\.[0-9_.]*)?(?:[eE][-+]?[0-9_]*)?"
+    r"|\.[0-9][0-9_.]*(?:[eE][-+]?[0-9_]*)?)")
+_SPECIAL_FLOAT = re.compile(r"[-+]?\.(?:inf|Inf|INF|nan|NaN|NAN)")
+_RESERVED = frozenset({"=", "<<", "~", ""})
+
+
+def ambiguous_for_some_reader(text: str) -> bool:
+    """Could a YAML 1.1 or 1.2 reader type this plain scalar as a non-string?"""
+    if text in _RESERVED or text in OLD_BOOLS or text.lower() in ("null", "true", "false"):
+        return True
+    if _NUMBER_LIKE.fullmatch(text) or _SPECIAL_FLOAT.fullmatch(text) or is_base60_float(text):
+        return True
+    if resolve_plain(text)[0] != STR:
+        return True
+    return _PYYAML.resolve(yaml.ScalarNode, text, (True, False)) != _PYYAML_STR
+
+
+def plain_is_unambiguous(text: str) -> bool:
+    """May this string go out unquoted for every reader (and for go-yaml's emitter)?"""
+    return bool(text) and plain_is_string(text) and not ambiguous_for_some_reader(text)

@@ -21,6 +21,7 @@ from kustguard.sops.errors import SopsFileError
 from kustguard.sops.tree import Branch, Item
 from kustguard.sops.values import Comment, bytes_to_str
 from kustguard.sops import yamlscalars
+from kustguard.sops.yamlread import check_depth
 
 try:
     _Base = yaml.CSafeLoader  # type: ignore[attr-defined]
@@ -226,6 +227,7 @@ def _comment_entry(container: _Container, text: str) -> Any:
 def load_documents(text: str, path: str) -> list[Branch]:
     """Parse a YAML stream into one Branch per document."""
     builder = _Builder(path)
+    check_depth(text, path)
     try:
         nodes = list(yaml.compose_all(text, Loader=_Composer))
     except yaml.YAMLError as exc:

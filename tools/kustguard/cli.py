@@ -111,7 +111,7 @@ def _progress_printer():
 def cmd_validate(args) -> int:
     from kustguard.config import find_repo_root, load_config
     from kustguard.discover import entries_from_args
-    from kustguard.findings import Severity
+    from kustguard.findings import INTERNAL_ERROR, Severity
     from kustguard.pipeline import make_engine, run
 
     started = time.monotonic()
@@ -145,6 +145,11 @@ def cmd_validate(args) -> int:
     if result.input_errors:
         for error in result.input_errors:
             print(f"kustguard: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    failed = sum(1 for f in result.findings if f.check_id == INTERNAL_ERROR)
+    if failed:
+        print(f"kustguard: {failed} internal-error finding(s): a check failed on an object; "
+              "everything else was checked (report it)", file=sys.stderr)
         return EXIT_USAGE
     threshold = Severity.parse(args.fail_on) if args.fail_on else config.fail_on
     return EXIT_FINDINGS if any(f.severity >= threshold for f in result.findings) else EXIT_CLEAN

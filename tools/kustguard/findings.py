@@ -5,6 +5,11 @@ from dataclasses import dataclass, field as dataclass_field
 from enum import IntEnum
 
 
+# The check id of a finding that says a check failed on an object (a defect in
+# kustguard, not in the manifests). The run reports everything else and exits 2.
+INTERNAL_ERROR = "internal-error"
+
+
 class Severity(IntEnum):
     INFO = 1
     WARNING = 2

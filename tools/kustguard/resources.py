@@ -22,7 +22,7 @@ from kustguard.positions import Positions
 from kustguard.sourcemap import SourceMaps, repo_relative
 
 __all__ = ["Resource", "SourceMaps", "parse_stream", "load_source_file", "format_field",
-           "FieldPath", "CLUSTER_SCOPED_KINDS"]
+           "FieldPath", "CLUSTER_SCOPED_KINDS", "as_mapping", "as_list", "mappings"]
 
 ORIGIN_ANNOTATION = "config.kubernetes.io/origin"
 TRANSFORMATIONS_ANNOTATION = "alpha.config.kubernetes.io/transformations"
@@ -42,6 +42,21 @@ CLUSTER_SCOPED_KINDS = frozenset({
 
 
 FieldPath = tuple[str | int, ...]
+
+
+# Reading fields type-safely: a field of the wrong JSON type is treated as
+# absent (the schema check reports it), so no check trips over it.
+def as_mapping(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: Any) -> list:
+    return value if isinstance(value, list) else []
+
+
+def mappings(value: Any) -> list[dict]:
+    """The mapping items of a list field (others are malformed: skipped)."""
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
 def format_field(path: FieldPath) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from kustguard import fastyaml
 from kustguard.errors import InputError
 from kustguard.positions import Positions, record
 
@@ -168,6 +169,15 @@ def load_all(text: str, path: str | Path) -> Iterator[tuple[int, int, Any]]:
 
     Any YAML problem becomes an InputError naming the file and line.
     """
+    try:
+        check_depth(text)
+    except yaml.MarkedYAMLError:
+        pass  # the strict loader below reports it, with the line
+    else:
+        fast = fastyaml.load_all(text)
+        if fast is not None:
+            yield from fast
+            return
     for index, line, obj, _ in _documents(text, path, positions=False):
         yield index, line, obj
 

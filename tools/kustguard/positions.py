@@ -22,11 +22,15 @@ FieldPath = tuple[Any, ...]
 class Positions:
     """The object of one YAML document and the line of each of its nodes."""
 
-    __slots__ = ("obj", "lines")
+    __slots__ = ("obj", "lines", "_ends")
 
     def __init__(self, obj: Any, lines: array) -> None:
         self.obj = obj
         self.lines = lines
+        # Where each node's subtree ends in `lines`: built on the first lookup
+        # (only documents with a finding pay for it), then a sibling is
+        # skipped in one step.
+        self._ends: array | None = None
 
     @property
     def line(self) -> int:
@@ -39,25 +43,55 @@ class Positions:
         A mapping value's line is its key's line; a list item's is the item's
         first line. A part that is absent ends the walk.
         """
+        if self._ends is None:
+            self._ends = subtree_ends(self.obj)
+        ends = self._ends
         node, at, depth = self.obj, 0, 0
         for part in path:
             if isinstance(node, dict) and isinstance(part, str):
                 if part not in node:
                     break
                 at += 1
-                for key, value in node.items():
+                for key in node:
                     if key == part and isinstance(key, str):
                         break
-                    at += node_count(value)
+                    at = ends[at]
                 node = node[part]
             elif isinstance(node, list) and isinstance(part, int) and not isinstance(part, bool) \
                     and 0 <= part < len(node):
-                at += 1 + sum(node_count(item) for item in node[:part])
+                at += 1
+                for _ in range(part):
+                    at = ends[at]
                 node = node[part]
             else:
                 break
             depth += 1
         return depth, (self.lines[at] if at < len(self.lines) else self.line)
+
+
+def subtree_ends(value: Any) -> array:
+    """For each node in walk order, the index just past its subtree."""
+    ends = array("I")
+    # (value, index of its node) pairs; a None value closes the node.
+    stack: list[tuple[Any, int]] = [(value, -1)]
+    count = 0
+    while stack:
+        item, closing = stack.pop()
+        if closing >= 0 and item is _CLOSE:
+            ends[closing] = count
+            continue
+        index = count
+        count += 1
+        ends.append(0)
+        stack.append((_CLOSE, index))
+        if type(item) is dict:
+            stack.extend((v, -1) for v in reversed(list(item.values())))
+        elif type(item) is list:
+            stack.extend((v, -1) for v in reversed(item))
+    return ends
+
+
+_CLOSE = object()
 
 
 def node_count(value: Any) -> int:

@@ -214,3 +214,17 @@ def test_a_sidecar_patch_points_at_the_patch(k3d_copy, edit):
         ("overlays/k3d/todo/sidecar.yaml", 9), ("overlays/k3d/todo/sidecar.yaml", 10)}
     assert ("image-tag", "overlays/k3d/todo/sidecar.yaml", 10) in {
         (f["check"], f["file"], f["line"]) for f in findings}
+
+
+def test_a_policy_the_api_server_refuses_is_a_finding_not_the_end(k3d_copy, edit):
+    # `tcp` is not a protocol (the schema allows any string): the reachability
+    # model refuses the policy. That is a finding about the object (exit 1),
+    # reported once, and every other check still runs.
+    edit("components/todo-network-policies/mysql.yaml").replace("protocol: TCP", "protocol: tcp")
+    code, findings = validate(k3d_copy, "overlays/k3d")
+    assert code == 1
+    refused = [f for f in findings if "protocol 'tcp'" in f["message"]]
+    assert [(f["object"]["name"], f["file"], f["field"] or "") for f in refused] == [
+        ("mysql-from-todo-only", "components/todo-network-policies/mysql.yaml", "")]
+    assert refused[0]["line"] == 20
+    assert not [f for f in findings if f["check"] == "internal-error"]

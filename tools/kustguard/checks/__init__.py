@@ -21,6 +21,7 @@ import dataclasses
 import importlib
 import pkgutil
 import traceback
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -180,15 +181,17 @@ def run_checks(ctx_base: CheckContext, checks: list[tuple[CheckInfo, Severity]],
 
 
 def _run_guarded(ctx: CheckContext, info: CheckInfo) -> Iterator[tuple[Finding, bool]]:
-    seen: set[Finding] = set()
+    yielded: Counter[Finding] = Counter()  # so far, to skip when the check runs again
     full_index = ctx.index
     left_out: list[Resource] = []
     while True:
+        repeated = Counter(yielded)  # a re-run repeats what it found before the failure
         try:
             for finding in info.module.check(ctx):
-                if finding in seen:  # a re-run repeats what it found before the failure
+                if repeated[finding] > 0:
+                    repeated[finding] -= 1
                     continue
-                seen.add(finding)
+                yielded[finding] += 1
                 resource = None
                 if finding.object is not None and ctx.index is not None:
                     ref = finding.object

@@ -91,17 +91,13 @@ def _profile_shares(results: dict) -> str:
 
 
 WHY = {
-    "schema": ("Nearly all of our time is PyYAML building Python objects, in one process (about "
-               "250 µs per object; jsonschema-rs is about 1%: 'Where our time goes'), while "
-               "kubeconform parses in Go on both cores. Parsing and validating in 2 worker processes "
-               "helps (see 'What the recommended fixes would buy') but PyYAML's constructor stays the "
-               "floor; docs/bench.md has the measured alternatives."),
-    "full-kube-linter": ("Looking up the line of every finding re-composes each source file that has "
-                         "one (SourceMaps.line_of), a second parse costing more than the first; the "
-                         "rest is the PyYAML parse. The checks themselves are a small share. See "
-                         "'Where our time goes' and the what-if rows."),
-    "full-checkov": ("Our side is the same run as in the kube-linter row, with the same two costs "
-                     "(finding line lookups, YAML parse)."),
+    "schema": ("Plain text is parsed by ryaml, the rest by PyYAML's libyaml loader (kustguard.fastyaml), "
+               "in one process, while kubeconform parses in Go on both cores; jsonschema-rs is about "
+               "1% ('Where our time goes'). Parsing in worker processes is the next step (docs/bench.md)."),
+    "full-kube-linter": ("The parse that keeps every field's line (PyYAML, about half of the time) and "
+                         "the checks; lines cost a walk of one object each. See 'Where our time goes'."),
+    "full-checkov": ("Our side is the same run as in the kube-linter row, with the same costs "
+                     "(parse with field lines, checks)."),
     "repo-warm": ("A warm run is Python start-up and imports (about 0.12 s), then the render cache "
                   "key: every entry point's kustomizations are read again and every dependency "
                   "hashed, each run."),
@@ -115,8 +111,8 @@ WHY = {
     "reach": "See the reachability rows.",
     "onefile": ("Below about 2,000 objects the fixed start-up (imports, schemas) weighs on the "
                 "exponent; the per-object cost is the YAML parse and the checks."),
-    "memory": ("The finding line lookups keep the composed YAML node tree of every source file with "
-               "a finding, a second and heavier copy of the corpus (see the what-if rows' memory)."),
+    "memory": ("The objects themselves and, per object, four bytes a node for field lines "
+               "(kustguard.positions)."),
 }
 
 

@@ -593,11 +593,13 @@ def _profile(argv: list[str], top: int = 14) -> list[dict]:
 # Stages of our side, as (label, file suffix, function) whose cumulative time is reported.
 STAGES = (
     ("strict YAML parse (yamlload.load_all)", "kustguard/yamlload.py", "load_all"),
+    ("strict YAML parse with field lines (yamlload.load_all_with_positions)", "kustguard/yamlload.py",
+     "load_all_with_positions"),
     ("Index", "kustguard/index.py", "__init__"),
     ("every check (checks.run_checks), including the two below", "kustguard/checks/__init__.py",
      "run_checks"),
     ("  schema validation (PythonBackend.validate_all)", "schema/python_backend.py", "validate_all"),
-    ("  finding line numbers (SourceMaps.line_of)", "kustguard/resources.py", "line_of"),
+    ("  finding line numbers (Resource.location)", "kustguard/resources.py", "location"),
 )
 
 

@@ -31,7 +31,7 @@ SEED = int(os.environ.get("KUSTGUARD_FUZZ_SEED", "17"))
 ROUNDS = int(os.environ.get("KUSTGUARD_FUZZ_ROUNDS", "24"))
 
 
-def test_no_check_crashes_on_malformed_objects(repo_root, capsys):
+def test_no_check_crashes_on_malformed_objects(repo_root, record_property):
     config = load_config(repo_root)
     engine, _ = make_engine(repo_root)
     entries = [e for e in entries_from_args(repo_root, []) if e.name.startswith("overlays/")]
@@ -68,9 +68,8 @@ def test_no_check_crashes_on_malformed_objects(repo_root, capsys):
                     crashes[finding.message].append(
                         f"{overlay.name} {finding.object}: {what.get(id(culprit), '?')}")
     elapsed = time.monotonic() - started
-    with capsys.disabled():
-        print(f"\nfuzz: {generated:,} generated objects, {len(crashes)} distinct crashes, "
-              f"{elapsed:.1f}s (seed {SEED})")
+    record_property("fuzz", f"fuzz: {generated:,} generated objects, {len(crashes)} distinct crashes, "
+                            f"{elapsed:.1f}s (seed {SEED}, {ROUNDS} rounds)")
     assert generated > 5000
     assert not crashes, "\n".join(f"{message}\n  e.g. {cases[0]} ({len(cases)} objects)"
                                   for message, cases in crashes.items())

@@ -339,6 +339,25 @@ def policies(workloads: int, count: int, seed: int) -> list[tuple[str, list[dict
     return [(f"{names[i]}.yaml", per_ns[i]) for i in range(n_ns)]
 
 
+# -- one big file -----------------------------------------------------------
+
+def one_file(n: int) -> list[tuple[str, list[dict[str, Any]]]]:
+    """n plain Deployments (no probes, no limits: findings on every one) in
+    one file, as a vendored install manifest or a rendered chart is."""
+    objs = []
+    for i in range(n):
+        name = f"worker-{i:05d}"
+        objs.append({
+            "apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": name, "namespace": "bulk", "labels": {"app": name}},
+            "spec": {"replicas": 1, "selector": {"matchLabels": {"app": name}},
+                     "template": {"metadata": {"labels": {"app": name}},
+                                  "spec": {"containers": [{"name": "main", "image": "nginx:1.27.3",
+                                                           "ports": [{"containerPort": 8080}]}]}}},
+        })
+    return [("deployments.yaml", objs)]
+
+
 # -- writers -----------------------------------------------------------------
 
 def fingerprint(kind: str, *args: Any) -> str:

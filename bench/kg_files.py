@@ -11,8 +11,9 @@ kustguard's own code and no kustomize render in between:
 - schema: the strict parse every kustguard reader uses (yamlload, one parse
   per document), then the schema backend `kustguard validate` uses
   (`make_backend`, the in-process jsonschema-rs one), on every object;
-- full: the same parse into Resources that know their source file (so
-  findings carry file and line, as in `kustguard validate`), one Index, then
+- full: the same parse, keeping every field's line (kustguard.positions),
+  into Resources that know their source file (so findings carry file and
+  line, as in `kustguard validate`), one Index, then
   every check of the registry: the overlay checks (schema included) on the
   Index, the repository checks on the files.
 
@@ -62,21 +63,19 @@ def cmd_full(args: argparse.Namespace) -> dict:
     from kustguard.environment import Environment
     from kustguard.index import Index
     from kustguard.pipeline import enabled_checks
-    from kustguard.resources import SourceMaps, parse_stream
+    from kustguard.resources import load_source_file
     from kustguard.schema.backends import make_backend
     from kustguard.yamlload import decode
 
     root = Path(args.root or (args.paths[0] if Path(args.paths[0]).is_dir() else ".")).resolve()
     config = load_config(root)
-    sources = SourceMaps(root)
     resources = []
     files = manifest_files(args.paths)
     for path in files:
+        # Each file is its own source: one parse gives the objects and the
+        # line of every field.
         rel = os.path.relpath(path.resolve(), root)
-        for res in parse_stream(decode(path.read_bytes(), rel), "bench", rel):
-            res.source = rel
-            res.sources = sources
-            resources.append(res)
+        resources += load_source_file(decode(path.read_bytes(), rel), "bench", rel)
     index = Index(resources)
     backend = make_backend("python", Path(args.repo_root), Path(args.cache_dir), args.version, None)
     environment = Environment(name="bench", kubernetes_version=args.version,

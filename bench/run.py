@@ -41,7 +41,9 @@ import peers as peers_mod  # noqa: E402
 import reach_compare  # noqa: E402
 from measure import Command, alternate  # noqa: E402
 
-SECTIONS = ("schema", "full", "repo", "hook", "reach", "sops", "profile", "whatif")
+SECTIONS = ("schema", "full", "onefile", "repo", "hook", "reach", "sops", "profile", "whatif")
+# Sizes of the one-big-file corpus (n Deployments in one file), per preset.
+ONEFILE_SIZES = {"full": [1000, 5000, 20000], "quick": [1000, 5000], "tiny": [100, 300]}
 PRESETS = {
     # resources, policy corpora (workloads = policies), secrets, repeats
     "full": {"sizes": [1000, 10000, 50000], "policies": [100, 500, 2000], "secrets": 1000,
@@ -298,6 +300,34 @@ def section_full(ctx: Context) -> None:
         record(ctx, "full", f"tree/{n}", stats, n=n, corpus=summary, ours=ours, peer_counts=peer_counts,
                checkov_note=checkov_note,
                peer_missing={p.name: p.problem for p in (kl, ck) if not p.ok} or None)
+
+
+# -- 2b. one big file ------------------------------------------------------------------
+
+def section_onefile(ctx: Context) -> None:
+    """n Deployments with findings in one file: the shape of a vendored install
+    manifest. Full validation (every finding with file and line) against
+    kubeconform on the same file; the sizes show the growth."""
+    kc = ctx.peers.kubeconform
+    for n in ONEFILE_SIZES[ctx.args.size]:
+        folder = ctx.work / "corpora" / f"onefile-{n}-{corpus.fingerprint('onefile', n)}"
+        groups = None if (folder / ".complete").is_file() else corpus.one_file(n)
+        summary = corpus.write(groups or [], folder, kustomization=True)
+        target = folder / "tree" / "deployments.yaml"
+        log(f"one file of {n:,} Deployments, full validation")
+        out_ours = ctx.work / "out" / f"onefile-ours-{n}.json"
+        sides = {"kustguard": Command(
+            [PYTHON, str(HERE / "kg_files.py"), "full", str(target), "--root", str(folder / "tree"),
+             "--cache-dir", str(ctx.cache_dir), "--version", ctx.args.k8s_version], stdout=out_ours)}
+        if kc.ok:
+            argv = [kc.path, "-strict", "-n", "2", "-summary"]
+            for loc in ctx.kubeconform_locations():
+                argv += ["-schema-location", loc]
+            sides["kubeconform"] = Command(argv + [str(target)], ok_codes=(0, 1),
+                                           timeout=ctx.args.peer_budget)
+        stats = alternate(sides, ctx.repeats(n), warmup=ctx.warmup(n), log=log)
+        record(ctx, "onefile", f"file/{n}", stats, n=n, corpus=summary, ours=read_json_line(out_ours),
+               peer_missing=None if kc.ok else kc.problem)
 
 
 # -- 3. the whole repository, end to end ------------------------------------------------
@@ -563,11 +593,13 @@ def _profile(argv: list[str], top: int = 14) -> list[dict]:
 # Stages of our side, as (label, file suffix, function) whose cumulative time is reported.
 STAGES = (
     ("strict YAML parse (yamlload.load_all)", "kustguard/yamlload.py", "load_all"),
+    ("strict YAML parse with field lines (yamlload.load_all_with_positions)", "kustguard/yamlload.py",
+     "load_all_with_positions"),
     ("Index", "kustguard/index.py", "__init__"),
     ("every check (checks.run_checks), including the two below", "kustguard/checks/__init__.py",
      "run_checks"),
     ("  schema validation (PythonBackend.validate_all)", "schema/python_backend.py", "validate_all"),
-    ("  finding line numbers (SourceMaps.line_of)", "kustguard/resources.py", "line_of"),
+    ("  finding line numbers (Resource.location)", "kustguard/resources.py", "location"),
 )
 
 
@@ -679,7 +711,8 @@ def main(argv: list[str] | None = None) -> int:
                                "size": args.size, "only": args.only,
                                "warmup": PRESETS[args.size]["warmup"]}
     prepare_schemas(ctx)
-    runners = {"schema": section_schema, "full": section_full, "repo": section_repo,
+    runners = {"schema": section_schema, "full": section_full, "onefile": section_onefile,
+               "repo": section_repo,
                "hook": section_hook, "reach": section_reach, "sops": section_sops,
                "profile": section_profile, "whatif": section_whatif}
     for name in SECTIONS:

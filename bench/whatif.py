@@ -12,8 +12,8 @@ process, and prints its wall time next to the way kustguard does it today:
 - parse only: the strict parse alone, and PyYAML's plain CSafeLoader, to
   show how much of the time is YAML;
 - full today: `kg_files.py full`;
-- full, no line lookup: the same with SourceMaps.line_of answering 0, i.e.
-  the cost of re-composing every source file that has a finding;
+- full, no line lookup: the same with Resource.location answering line 0,
+  i.e. the cost of finding lines;
 - full, N parse workers: the parse in N processes, the objects pickled back,
   the checks in the parent.
 """
@@ -120,10 +120,10 @@ def variant(name: str, args: argparse.Namespace) -> dict:
         from kustguard import resources
 
         if name == "full-parallel-no-lines":
-            resources.SourceMaps.line_of = lambda self, res, path: 0  # type: ignore[method-assign]
+            resources.Resource.location = lambda self, path=(): (self.source, 0)  # type: ignore[method-assign]
             out = _full_parallel(target, args)
         elif name == "full-no-lines":
-            resources.SourceMaps.line_of = lambda self, res, path: 0  # type: ignore[method-assign]
+            resources.Resource.location = lambda self, path=(): (self.source, 0)  # type: ignore[method-assign]
             kg_files.main(["full", str(target), "--cache-dir", args.cache_dir, "--version", args.version])
             out = {}
         else:

@@ -28,10 +28,12 @@ GOAL_ROWS = (
     "Pre-commit validate-affected hook, one-file change",
     "Reachability, 2,000 × 2,000 vs netpol-analyzer",
     "Peak memory, full validation of 50k",
+    "One file of 5,000 objects with findings, full validation vs kubeconform",
+    "One file, growth exponent",
 )
 SECTIONS = (
     "## Machine", "## Tools", "## Goals", "## 1. Schema validation alone",
-    "## 2. Full validation", "## 3. The whole repository", "## 4. Pre-commit",
+    "## 2. Full validation", "## 2b. One big file", "## 3. The whole repository", "## 4. Pre-commit",
     "## 5. Reachability", "## 6. SOPS decryption", "## 7. Scaling", "## Where our time goes",
     "## What the recommended fixes would buy",
     "## Method",

@@ -184,3 +184,19 @@ def test_inline_strategic_merge_patch_is_not_a_path(make_repo, kustguard):
         "  apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: settings}\n  data: {mode: live}\n")})
     proc = kustguard("validate", "overlays/dev", "--check", "schema", cwd=root)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_yaml_nested_50000_deep_is_one_line_and_exit_2(make_repo, kustguard):
+    deep = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: deep\ndata:\n  x: " \
+        + "[" * 50_000 + "]" * 50_000 + "\n"
+    root = simple_repo(make_repo, **{
+        "base/app/kustomization.yaml": "resources: [configmap.yaml, deep.yaml]\n",
+        "base/app/deep.yaml": deep,
+    })
+    assert len(deep) > 100_000
+    proc = kustguard("validate", "overlays/dev", cwd=root)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        "kustguard: overlays/dev: base/app/deep.yaml:6: YAML: nested deeper than 512 levels "
+        "(Kubernetes objects nest a few dozen levels; flatten it)"]
+    assert "Traceback" not in proc.stdout + proc.stderr

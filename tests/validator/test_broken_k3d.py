@@ -171,3 +171,63 @@ def test_root_container_in_a_restricted_namespace(k3d_copy, edit):
     pss = [f for f in findings if f["check"] == "pod-security"]
     assert all("enforces restricted" in f["message"] for f in pss)
     assert any("runAsUser: 0" in f["message"] for f in pss)
+
+
+def test_containers_written_as_a_mapping_is_a_schema_finding(k3d_copy, edit):
+    # One lost `- `: valid YAML, a mapping where a list belongs.
+    edit("base/registry/deployment.yaml").replace(
+        "      containers:\n        - name: registry\n", "      containers:\n          name: registry\n")
+    code, findings = validate(k3d_copy)
+    assert code == 1
+    schema = [f for f in findings if f["check"] == "schema"]
+    assert sorted((f["overlay"], f["object"]["name"], f["file"], f["line"], f["field"]) for f in schema) == [
+        (env, "registry", "base/registry/deployment.yaml", 32, "spec.template.spec.containers")
+        for env in ("overlays/k3d", "overlays/microk8s")]
+    assert not [f for f in findings if f["check"] == "internal-error"]
+    # Every other overlay is as clean as before; what follows from the
+    # unreadable containers stays with the registry.
+    assert {f["overlay"] for f in findings} == {"overlays/k3d", "overlays/microk8s"}
+    assert {f["object"]["namespace"] for f in findings if f["object"]} == {"registry"}
+
+
+def test_spec_written_as_a_list_is_a_schema_finding(k3d_copy, edit):
+    path = k3d_copy / "base/registry/deployment.yaml"
+    head, tail = path.read_text().split("\nspec:\n", 1)
+    lines = tail.splitlines()
+    as_list = [("  - " + line[2:]) if i == 0 else ("  " + line) for i, line in enumerate(lines)]
+    edit("base/registry/deployment.yaml").path.write_text(head + "\nspec:\n" + "\n".join(as_list) + "\n")
+    code, findings = validate(k3d_copy, "overlays/k3d")
+    assert code == 1
+    assert ("schema", "base/registry/deployment.yaml", 9, "spec") in {
+        (f["check"], f["file"], f["line"], f["field"]) for f in findings}
+    assert not [f for f in findings if f["check"] == "internal-error"]
+
+
+def test_a_sidecar_patch_points_at_the_patch(k3d_copy, edit):
+    edit("overlays/k3d/todo/sidecar.yaml").path.write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: todo\nspec:\n  template:\n"
+        "    spec:\n      containers:\n        - name: logshipper\n"
+        "          image: fluent/fluent-bit:latest\n")
+    edit("overlays/k3d/todo/kustomization.yaml").replace(
+        "images:\n", "patches:\n  - path: sidecar.yaml\nimages:\n")
+    code, findings = validate(k3d_copy, "overlays/k3d")
+    assert code == 1
+    assert len(findings) >= 7
+    assert {(f["file"], f["line"]) for f in findings} <= {
+        ("overlays/k3d/todo/sidecar.yaml", 9), ("overlays/k3d/todo/sidecar.yaml", 10)}
+    assert ("image-tag", "overlays/k3d/todo/sidecar.yaml", 10) in {
+        (f["check"], f["file"], f["line"]) for f in findings}
+
+
+def test_a_policy_the_api_server_refuses_is_a_finding_not_the_end(k3d_copy, edit):
+    # `tcp` is not a protocol (the schema allows any string): the reachability
+    # model refuses the policy. That is a finding about the object (exit 1),
+    # reported once, and every other check still runs.
+    edit("components/todo-network-policies/mysql.yaml").replace("protocol: TCP", "protocol: tcp")
+    code, findings = validate(k3d_copy, "overlays/k3d")
+    assert code == 1
+    refused = [f for f in findings if "protocol 'tcp'" in f["message"]]
+    assert [(f["object"]["name"], f["file"], f["field"] or "") for f in refused] == [
+        ("mysql-from-todo-only", "components/todo-network-policies/mysql.yaml", "")]
+    assert refused[0]["line"] == 20
+    assert not [f for f in findings if f["check"] == "internal-error"]

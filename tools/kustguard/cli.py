@@ -197,6 +197,7 @@ def cmd_validate(args) -> int:
     from kustguard.checks import all_checks
     from kustguard.config import SEVERITIES, check_known_ids, find_repo_root, load_config, parse_severity
     from kustguard.discover import STDIN, entries_from_args
+    from kustguard.findings import INTERNAL_ERROR
     from kustguard.pipeline import make_engine, run
     from kustguard.runoptions import RunOptions
 
@@ -246,6 +247,11 @@ def cmd_validate(args) -> int:
     if result.input_errors:
         for error in result.input_errors:
             print(f"kustguard: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    failed = sum(1 for f in result.findings if f.check_id == INTERNAL_ERROR)
+    if failed:
+        print(f"kustguard: {failed} internal-error finding(s): a check failed on an object; "
+              "everything else was checked (report it)", file=sys.stderr)
         return EXIT_USAGE
     threshold = parse_severity(args.fail_on) if args.fail_on else config.fail_on
     return EXIT_FINDINGS if any(f.severity >= threshold for f in result.findings) else EXIT_CLEAN

@@ -7,6 +7,11 @@ from enum import IntEnum
 from kustguard.docslinks import docs_url
 
 
+# The check id of a finding that says a check failed on an object (a defect in
+# kustguard, not in the manifests). The run reports everything else and exits 2.
+INTERNAL_ERROR = "internal-error"
+
+
 class Severity(IntEnum):
     INFO = 1
     WARNING = 2

@@ -30,6 +30,11 @@ class Index:
             self._by_kind[res.kind].append(res)
             self._by_key[(res.kind, self.namespace_of(res), res.name)] = res
 
+    def without(self, left_out: Iterable[Resource]) -> "Index":
+        """The same objects but those left out (compared by identity)."""
+        skip = {id(r) for r in left_out}
+        return Index(r for r in self.resources if id(r) not in skip)
+
     def namespace_of(self, res: Resource) -> str:
         """The namespace an object lands in; '' for cluster-scoped kinds.
         Objects of a namespaced kind with none land in `default`, as kubectl

@@ -4,7 +4,8 @@ The cache key of an overlay is every local file it transitively loads (see
 kustomization.dependencies), the renderer's identity, the plugin's code and
 the shape-only switch: an unchanged overlay is never rendered twice.
 Each render goes through a small wrapper kustomization that adds
-`buildMetadata: [originAnnotations]`, so every object names its source file.
+`buildMetadata: [originAnnotations, transformerAnnotations]`, so every object
+names its source file and the kustomizations that transformed it.
 """
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ from kustguard.kustomization import dependencies
 from kustguard.toolchain import Renderer, tool_env
 
 RENDER_TIMEOUT_S = 300
+# What the wrapper asks kustomize to record; part of the cache key.
+BUILD_METADATA = "[originAnnotations, transformerAnnotations]"
 
 
 @dataclass
@@ -58,7 +61,8 @@ class RenderEngine:
         self.shape_only = shape_only
         self.use_cache = use_cache
         self._env = tool_env(self.repo_root, shape_only=shape_only)
-        self._fixed_key = "|".join([renderer.identity, _plugin_fingerprint(), str(shape_only)])
+        self._fixed_key = "|".join([renderer.identity, _plugin_fingerprint(), str(shape_only),
+                                    BUILD_METADATA])
 
     def cache_key(self, entry: Entry) -> tuple[str, list[str], list[Path]]:
         deps = dependencies(entry.path)
@@ -85,7 +89,7 @@ class RenderEngine:
         # A Component is built on its own by listing it under components.
         field = "components" if entry.kind == "component" else "resources"
         text = ("# Generated: renders the entry point with origin annotations.\n"
-                f"{field}:\n- {rel}\nbuildMetadata:\n- originAnnotations\n")
+                f"{field}:\n- {rel}\nbuildMetadata: {BUILD_METADATA}\n")
         target = folder / "kustomization.yaml"
         if not target.is_file() or target.read_text() != text:
             target.write_text(text)

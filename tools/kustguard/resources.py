@@ -1,14 +1,15 @@
 """The resource model: rendered objects with their provenance.
 
 A rendered stream is parsed once. Each object remembers the overlay that
-rendered it, its index in the stream and, from kustomize's origin
-annotation, the source file it came from. Lines inside source files are
-looked up lazily, only for objects that get a finding.
+rendered it, its index in the stream and, from kustomize's origin and
+transformer annotations, the source file it came from and what transformed
+it. Files and lines are looked up lazily (kustguard.sourcemap), only for
+objects that get a finding.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +18,14 @@ import yaml
 from kustguard import yamlload
 from kustguard.errors import InputError
 from kustguard.findings import ObjectRef
+from kustguard.positions import Positions
+from kustguard.sourcemap import SourceMaps, repo_relative
+
+__all__ = ["Resource", "SourceMaps", "parse_stream", "load_source_file", "format_field",
+           "FieldPath", "CLUSTER_SCOPED_KINDS", "as_mapping", "as_list", "mappings"]
 
 ORIGIN_ANNOTATION = "config.kubernetes.io/origin"
-# libyaml (safe loading and composing nodes with their marks), an order of
-# magnitude faster than the pure-Python loader.
+TRANSFORMATIONS_ANNOTATION = "alpha.config.kubernetes.io/transformations"
 _ComposeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # Kinds that live outside namespaces. CRDs declared in the same stream add
@@ -44,6 +49,21 @@ def is_custom_group(group: str) -> bool:
     return "." in group and not group.endswith(".k8s.io")
 
 
+# Reading fields type-safely: a field of the wrong JSON type is treated as
+# absent (the schema check reports it), so no check trips over it.
+def as_mapping(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: Any) -> list:
+    return value if isinstance(value, list) else []
+
+
+def mappings(value: Any) -> list[dict]:
+    """The mapping items of a list field (others are malformed: skipped)."""
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
 def format_field(path: FieldPath) -> str:
     out = ""
     for part in path:
@@ -61,6 +81,13 @@ class Resource:
     source: str = ""
     generated: bool = False
     sources: "SourceMaps | None" = field(default=None, repr=False, compare=False)
+    # kustomize's list of the transformers that changed the object (raw YAML,
+    # parsed only if a finding needs a line), and the folder its paths are
+    # relative to.
+    transformations: str = field(default="", repr=False, compare=False)
+    origin_base: Path | None = field(default=None, repr=False, compare=False)
+    # The object's own lines, when it was read straight from its source file.
+    positions: Positions | None = field(default=None, repr=False, compare=False)
 
     @property
     def api_version(self) -> str:
@@ -111,93 +138,16 @@ class Resource:
         return node
 
     def location(self, path: FieldPath = ()) -> tuple[str, int]:
-        """(file, line) of the object, or of a field in it where known."""
+        """(file, line) of the object, or of a field in it where known: the
+        file is the one that wrote the field (a patch, a component, an
+        `images:` entry), else the object's source file."""
+        if self.positions is not None and self.sources is None:
+            return self.source, self.positions.locate(path)[1]
         if not self.source:
             return "", 0
         if self.sources is None:
             return self.source, 0
-        return self.source, self.sources.line_of(self, path)
-
-
-class SourceMaps:
-    """Lazily parsed source files, to turn an object and field into a line."""
-
-    def __init__(self, repo_root: Path) -> None:
-        self.repo_root = repo_root
-        self._docs: dict[str, list[yaml.Node]] = {}
-
-    def _documents(self, source: str) -> list[yaml.Node]:
-        if source not in self._docs:
-            try:
-                text = (self.repo_root / source).read_text(encoding="utf-8")
-                self._docs[source] = [n for n in yaml.compose_all(text, Loader=_ComposeLoader)
-                                      if n is not None]
-            except (OSError, UnicodeDecodeError, yaml.YAMLError):
-                self._docs[source] = []
-        return self._docs[source]
-
-    def line_of(self, resource: Resource, path: FieldPath) -> int:
-        docs = self._documents(resource.source)
-        if not docs:
-            return 0
-        if resource.generated:
-            return 1
-        doc = _match_document(docs, resource)
-        if doc is None:
-            return 1
-        node = doc
-        line = doc.start_mark.line + 1
-        for part in path:
-            child = _child(node, part)
-            if child is None:
-                break
-            key_node, node = child
-            # A field's line is its key's line: a block mapping or sequence
-            # value starts on the line after.
-            line = (key_node or node).start_mark.line + 1
-        return line
-
-
-def _scalar(node: yaml.Node, key: str) -> yaml.Node | None:
-    if isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            if isinstance(k, yaml.ScalarNode) and k.value == key:
-                return v
-    return None
-
-
-def _child(node: yaml.Node, part: str | int) -> tuple[yaml.Node | None, yaml.Node] | None:
-    """(key node or None, value node) of a mapping key or sequence index."""
-    if isinstance(part, int):
-        if isinstance(node, yaml.SequenceNode) and 0 <= part < len(node.value):
-            return None, node.value[part]
-        return None
-    if isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            if isinstance(k, yaml.ScalarNode) and k.value == part:
-                return k, v
-    return None
-
-
-def _match_document(docs: list[yaml.Node], resource: Resource) -> yaml.Node | None:
-    """The source document an object came from: same kind, and the rendered
-    name contains the source name (prefixes, suffixes and hashes are added by
-    kustomize)."""
-    same_kind = []
-    for doc in docs:
-        kind = _scalar(doc, "kind")
-        if isinstance(kind, yaml.ScalarNode) and kind.value == resource.kind:
-            same_kind.append(doc)
-    if len(same_kind) == 1:
-        return same_kind[0]
-    best = None
-    for doc in same_kind:
-        meta = _scalar(doc, "metadata")
-        name = _scalar(meta, "name") if meta is not None else None
-        if isinstance(name, yaml.ScalarNode) and name.value and name.value in resource.name:
-            if best is None or len(name.value) > len(_scalar(_scalar(best, "metadata"), "name").value):
-                best = doc
-    return best or (same_kind[0] if same_kind else docs[0] if len(docs) == 1 else None)
+        return self.sources.locate(self, path)
 
 
 def parse_stream(text: str, overlay: str, stream_name: str, *,
@@ -209,38 +159,73 @@ def parse_stream(text: str, overlay: str, stream_name: str, *,
     repo_root, those paths are turned into repo-relative ones.
     """
     resources = []
-    for index, _line, obj in yamlload.load_all(text, stream_name):
-        if not isinstance(obj, dict):
-            raise InputError(
-                f"document {index} is a {type(obj).__name__}, not an object",
-                stream_name, _line, "every document must be a Kubernetes object",
-            )
-        source, generated = _take_origin(obj, origin_base, repo_root)
-        resources.append(Resource(obj, overlay, index, source, generated, sources))
+    for index, line, obj in yamlload.load_all(text, stream_name):
+        _require_object(obj, index, stream_name, line)
+        source, generated, transformations = _take_origin(obj, origin_base, repo_root)
+        resources.append(Resource(obj, overlay, index, source, generated, sources,
+                                  transformations, origin_base))
     return resources
 
 
-def _take_origin(obj: dict, origin_base: Path | None, repo_root: Path | None) -> tuple[str, bool]:
-    """Remove kustomize's origin annotation, returning (source, generated)."""
+def load_source_file(text: str, overlay: str, rel: str) -> list[Resource]:
+    """Resources of a plain manifest file that is its own source: one parse
+    gives the objects and the line of every field."""
+    resources = []
+    for index, positions in yamlload.load_all_with_positions(text, rel):
+        _require_object(positions.obj, index, rel, positions.line)
+        resources.append(Resource(positions.obj, overlay, index, rel, positions=positions))
+    return resources
+
+
+def _require_object(obj: Any, index: int, stream_name: str, line: int) -> None:
+    if not isinstance(obj, dict):
+        raise InputError(
+            f"document {index} is a {type(obj).__name__}, not an object",
+            stream_name, line, "every document must be a Kubernetes object",
+        )
+
+
+# kustomize writes the origin annotation as two or three plain `key: value`
+# lines; anything else (quoting, escapes) goes through the YAML loader.
+_ORIGIN_LINE = re.compile(r"^(path|repo|ref|configuredIn): ([^'\"{\[&*!|>#%@`][^#]*?)\s*$", re.MULTILINE)
+
+
+def _parse_origin(raw: Any) -> dict:
+    if not isinstance(raw, str):
+        return {}
+    simple = dict(_ORIGIN_LINE.findall(raw))
+    if simple and ("path" in simple or "configuredIn" in simple) and "'" not in raw and '"' not in raw:
+        return simple
+    try:
+        origin = yaml.load(raw, Loader=_ComposeLoader)
+    except yaml.YAMLError:
+        return {}
+    return origin if isinstance(origin, dict) else {}
+
+
+def _take_origin(obj: dict, origin_base: Path | None, repo_root: Path | None) -> tuple[str, bool, str]:
+    """Remove kustomize's origin and transformer annotations, returning
+    (source, generated, raw transformations)."""
     meta = obj.get("metadata")
     if not isinstance(meta, dict):
-        return "", False
+        return "", False, ""
     ann = meta.get("annotations")
-    if not isinstance(ann, dict) or ORIGIN_ANNOTATION not in ann:
-        return "", False
-    raw = ann.pop(ORIGIN_ANNOTATION)
+    if not isinstance(ann, dict):
+        return "", False, ""
+    if ORIGIN_ANNOTATION not in ann and TRANSFORMATIONS_ANNOTATION not in ann:
+        return "", False, ""
+    raw_transformations = ann.pop(TRANSFORMATIONS_ANNOTATION, "")
+    transformations = raw_transformations if isinstance(raw_transformations, str) else ""
+    raw = ann.pop(ORIGIN_ANNOTATION, None)
     if not ann:
         del meta["annotations"]
-    try:
-        origin = yaml.load(raw, Loader=_ComposeLoader) or {}
-    except yaml.YAMLError:
-        return "", False
+    if raw is None:
+        return "", False, transformations
+    origin = _parse_origin(raw)
     rel = origin.get("path") or origin.get("configuredIn")
     generated = "path" not in origin
-    if not rel or origin.get("repo") or origin_base is None or repo_root is None:
-        return str(rel or ""), generated
-    full = (origin_base / rel).resolve()
-    try:
-        return str(full.relative_to(repo_root.resolve())), generated
-    except ValueError:
-        return str(full), generated
+    if not isinstance(rel, str) or not rel:
+        return "", generated, transformations
+    if origin.get("repo"):
+        return rel, generated, transformations
+    return repo_relative(rel, origin_base, repo_root), generated, transformations

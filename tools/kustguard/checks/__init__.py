@@ -21,6 +21,8 @@ import dataclasses
 
 import importlib
 import pkgutil
+import traceback
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -29,7 +31,8 @@ from types import ModuleType
 from typing import Any
 
 from kustguard.environment import Environment
-from kustguard.findings import Finding, ObjectRef, Severity
+from kustguard.errors import InputError
+from kustguard.findings import INTERNAL_ERROR, Finding, ObjectRef, Severity
 from kustguard.index import Index
 from kustguard.resources import FieldPath, Resource, format_field
 
@@ -162,7 +165,7 @@ def suppression_reason(resource: Resource | None, info: CheckInfo) -> str | None
         if reason is not None and str(reason).strip():
             return str(reason).strip()
     for key, value in annotations.items():
-        if key.startswith(CHECKOV_SKIP_PREFIX):
+        if isinstance(key, str) and key.startswith(CHECKOV_SKIP_PREFIX):
             # checkov.io/skipN: CKV_K8S_NN=reason
             peer, _, reason = str(value).partition("=")
             if peer.strip() in info.checkov:
@@ -170,16 +173,114 @@ def suppression_reason(resource: Resource | None, info: CheckInfo) -> str | None
     return None
 
 
+# How many objects one check may fail on in one overlay before it is given up.
+MAX_FAILED_OBJECTS = 20
+
+
 def run_checks(ctx_base: CheckContext, checks: list[tuple[CheckInfo, Severity]],
                scope: str) -> Iterator[tuple[Finding, bool]]:
-    """Run every enabled check of one scope; yield (finding, suppressed)."""
+    """Run every enabled check of one scope; yield (finding, suppressed).
+
+    A check that fails (a defect in it, met on some odd object) never stops
+    the run: it becomes one `internal-error` finding naming the check and the
+    object, and the check runs again without that object.
+    """
+    refusals: set[tuple[str, Any]] = set()
     for info, severity in checks:
         if info.scope != scope:
             continue
         ctx = dataclasses.replace(ctx_base, info=info, severity=severity)
-        for finding in info.module.check(ctx):
-            resource = None
-            if finding.object is not None and ctx._index is not None:
-                ref = finding.object
-                resource = ctx._index.get(ref.kind, ref.namespace, ref.name)
-            yield finding, suppression_reason(resource, info) is not None
+        for finding, hidden in _run_guarded(ctx, info):
+            if finding.extra.get("refused"):  # several checks read the same object model
+                key = (finding.message, finding.object)
+                if key in refusals:
+                    continue
+                refusals.add(key)
+            yield finding, hidden
+
+
+def _run_guarded(ctx: CheckContext, info: CheckInfo) -> Iterator[tuple[Finding, bool]]:
+    yielded: Counter[Finding] = Counter()  # so far, to skip when the check runs again
+    full_index = ctx._index
+    left_out: list[Resource] = []
+    while True:
+        repeated = Counter(yielded)  # a re-run repeats what it found before the failure
+        try:
+            for finding in info.module.check(ctx):
+                if repeated[finding] > 0:
+                    repeated[finding] -= 1
+                    continue
+                yielded[finding] += 1
+                resource = None
+                if finding.object is not None and ctx._index is not None:
+                    ref = finding.object
+                    resource = ctx._index.get(ref.kind, ref.namespace, ref.name)
+                yield finding, suppression_reason(resource, info) is not None
+            return
+        except Exception as exc:  # noqa: BLE001 - a check's defect must not end the run
+            culprit = _culprit(exc)
+            if isinstance(exc, InputError):
+                # A check that finds an object the API server would refuse
+                # (a NetworkPolicy's model, say) says so as a finding about
+                # that object; bad input of any other kind still ends the run.
+                if culprit is None:
+                    raise
+                yield refused(ctx, info, exc, culprit), False
+            else:
+                yield internal_error(ctx, info, exc, culprit), False
+            if culprit is None or full_index is None or len(left_out) >= MAX_FAILED_OBJECTS \
+                    or any(r is culprit for r in left_out):
+                return
+            left_out.append(culprit)
+            ctx.index = full_index.without(left_out)
+
+
+def _culprit(exc: BaseException) -> Resource | None:
+    """The object a check was looking at when it failed: the innermost frame
+    holding a Resource, and in it the one bound last (the inner loop's)."""
+    frames = [frame for frame, _ in traceback.walk_tb(exc.__traceback__)]
+    for frame in reversed(frames[1:]):  # frames[0] is the run loop's own
+        found = [v for v in frame.f_locals.values() if isinstance(v, Resource)]
+        if found:
+            return found[-1]
+    return None
+
+
+def refused(ctx: CheckContext, info: CheckInfo, exc: InputError, resource: Resource) -> Finding:
+    finding = ctx.report(resource, exc.message, hint=exc.hint or "", extra={"refused": True})
+    if exc.path:
+        finding = dataclasses.replace(finding, file=str(exc.path), line=exc.line or 0)
+    return finding
+
+
+def internal_error(ctx: CheckContext, info: CheckInfo, exc: BaseException,
+                   resource: Resource | None) -> Finding:
+    """The finding for a check that failed. Names the exception's type and
+    the code line, never its text: that may quote a value from the object."""
+    where = ""
+    tb = traceback.extract_tb(exc.__traceback__)
+    if tb:
+        last = tb[-1]
+        where = f" at {Path(last.filename).name}:{last.lineno}"
+    obj, file, line = None, "", 0
+    if resource is not None:
+        obj = ObjectRef(resource.kind,
+                        ctx.index.namespace_of(resource) if ctx.index else resource.namespace,
+                        resource.name)
+        try:
+            file, line = resource.location(())
+        except Exception:  # noqa: BLE001 - the report must not fail too
+            file, line = resource.source, 0
+    subject = "on this object" if resource is not None else "in this run"
+    return Finding(
+        check_id=INTERNAL_ERROR,
+        severity=Severity.ERROR,
+        message=f"check {info.id!r} failed {subject} ({type(exc).__name__}{where}); "
+                "everything else was checked",
+        overlay=ctx.overlay,
+        object=obj,
+        file=file,
+        line=line,
+        hint="a defect in kustguard: report it with this object; the run exits 2",
+        extra={"check": info.id},
+    )

@@ -126,7 +126,7 @@ def env_entries(container: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
     env = container.get("env")
     if not isinstance(env, list):
         return []
-    return [(i, e) for i, e in enumerate(env) if isinstance(e, dict) and e.get("name")]
+    return [(i, e) for i, e in enumerate(env) if isinstance(e, dict) and isinstance(e.get("name"), str) and e["name"]]
 
 
 def env_from_entries(container: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:

@@ -91,6 +91,12 @@ def render(checks: tuple[CheckInfo, ...] | None = None) -> str:
         "kube-linter and Checkov annotations of the equivalent checks listed below are honoured "
         "too. Severities can be changed per check in `[tool.kustguard]`.",
         "",
+        "A field of the wrong type (a mapping where a list belongs, say) is a `schema` finding "
+        "at its file and line; every other check treats that part as absent and goes on. If a "
+        "check itself fails on an object (a defect in kustguard), that becomes one "
+        "`internal-error` finding naming the check, the object and its file and line; "
+        "everything else is still checked, and the run exits 2.",
+        "",
         "| Check | Family | Severity | Summary |",
         "| --- | --- | --- | --- |",
     ]

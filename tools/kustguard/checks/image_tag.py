@@ -23,7 +23,7 @@ from collections.abc import Iterator
 
 from kustguard.checks import OverlayContext
 from kustguard.findings import Finding, Severity
-from kustguard.k8s.workloads import pod_template, pod_template_path
+from kustguard.checks._containers import iter_containers
 
 ID = "image-tag"
 SEVERITY = Severity.ERROR
@@ -42,19 +42,15 @@ def image_tag(image: str) -> str:
 
 def check(ctx: OverlayContext) -> Iterator[Finding]:
     for workload in ctx.index.workloads():
-        template = pod_template(workload) or {}
-        spec = template.get("spec") or {}
-        base = pod_template_path(workload) + ("spec",)
-        for field in ("initContainers", "containers", "ephemeralContainers"):
-            for i, container in enumerate(spec.get(field) or []):
-                image = str(container.get("image", ""))
-                tag = image_tag(image)
-                if tag and tag != "latest":
-                    continue
-                what = "has no tag" if not tag else "uses the tag latest"
-                yield ctx.report(
-                    workload,
-                    f"container {container.get('name')!r} image {image!r} {what}",
-                    hint="pin it in the overlay's images: with newTag (or a digest)",
-                    path=base + (field, i, "image"),
-                )
+        for c in iter_containers(workload):
+            image = str(c.container.get("image", ""))
+            tag = image_tag(image)
+            if tag and tag != "latest":
+                continue
+            what = "has no tag" if not tag else "uses the tag latest"
+            yield ctx.report(
+                workload,
+                f"container {c.container.get('name')!r} image {image!r} {what}",
+                hint="pin it in the overlay's images: with newTag (or a digest)",
+                path=c.path + ("image",),
+            )

@@ -30,6 +30,7 @@ from kustguard.checks import OverlayContext
 from kustguard.checks._containers import as_port_number
 from kustguard.findings import Finding, Severity
 from kustguard.resources import FieldPath, Resource
+from kustguard.resources import mappings
 
 ID = "ingress-backend"
 SEVERITY = Severity.ERROR
@@ -89,7 +90,7 @@ def check(ctx: OverlayContext) -> Iterator[Finding]:
                 continue
             if port is None or service.get("spec", "type") == "ExternalName":
                 continue
-            ports = [p for p in service.get("spec", "ports") or [] if isinstance(p, dict)]
+            ports = mappings(service.get("spec", "ports"))
             number = as_port_number(port)
             if number is not None:
                 ok = any(as_port_number(p.get("port")) == number for p in ports)

@@ -54,6 +54,7 @@ from kustguard.findings import Finding, Severity
 from kustguard.index import Index
 from kustguard.k8s.expansion import expand
 from kustguard.resources import FieldPath, Resource
+from kustguard.resources import as_mapping, mappings
 
 ID = "service-address-refs"
 SEVERITY = Severity.ERROR
@@ -223,17 +224,17 @@ def addresses(container_path: FieldPath, container: dict, is_init: bool,
 
 def _service_ports(service: Resource, templates: PodTemplates, index: Index) -> set[int] | None:
     """Ports a client may reach through a Service's name; None = any."""
-    spec = service.get("spec") or {}
+    spec = as_mapping(service.get("spec"))
     if spec.get("type") == "ExternalName":
         return None
     ports: set[int] = set()
-    for p in spec.get("ports") or []:
-        if isinstance(p, dict) and as_port_number(p.get("port")) is not None:
+    for p in mappings(spec.get("ports")):
+        if as_port_number(p.get("port")) is not None:
             ports.add(as_port_number(p.get("port")))
     if spec.get("clusterIP") == "None":
         # Headless: the name resolves to the pods, which take their own ports.
-        for p in spec.get("ports") or []:
-            if isinstance(p, dict) and as_port_number(p.get("targetPort")) is not None:
+        for p in mappings(spec.get("ports")):
+            if as_port_number(p.get("targetPort")) is not None:
                 ports.add(as_port_number(p.get("targetPort")))
         selector = spec.get("selector")
         if isinstance(selector, dict) and selector:

@@ -21,7 +21,7 @@ from kustguard.index import Index
 from kustguard.k8s.workloads import pod_template
 from kustguard.netpol.ports import PortSet
 from kustguard.k8s.labels import label_text
-from kustguard.resources import Resource
+from kustguard.resources import Resource, as_list, as_mapping, mappings
 
 NAME_LABEL = "kubernetes.io/metadata.name"
 KNOWN_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
@@ -52,13 +52,11 @@ class PodGroup:
 
 
 def _named_ports(template: dict) -> dict[tuple[str, str], int]:
-    spec = template.get("spec") or {}
+    spec = as_mapping(template.get("spec"))
     out = {}
     for group in ("initContainers", "containers"):
-        for container in spec.get(group) or []:
-            if not isinstance(container, dict):
-                continue
-            for port in container.get("ports") or []:
+        for container in mappings(spec.get(group)):
+            for port in as_list(container.get("ports")):
                 if not isinstance(port, dict) or not port.get("name"):
                     continue
                 number = port.get("containerPort")

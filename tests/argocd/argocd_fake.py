@@ -1,6 +1,13 @@
 """A real HTTP server on 127.0.0.1 that plays Argo CD v3.2.12's REST API.
 
-Every request is matched against the swagger (:mod:`argocd_spec`) before it
+Before anything else, the fake applies the rules argocd-server applies in
+front of its gateway (``server/server.go``): a request other than GET whose
+``Content-Type`` is not exactly ``application/json`` (compared case-
+insensitively, parameters such as ``; charset=utf-8`` included, as the
+default ``--api-content-types`` does) is answered 415 "Invalid content type"
+in plain text, and recorded in ``refused``.
+
+Every request is then matched against the swagger (:mod:`argocd_spec`) before it
 is served, and every response (each stream line too) is validated against
 the operation's response schema. Whatever does not match is recorded in
 ``violations`` (the test fixture fails the test on any) and, for requests,
@@ -33,6 +40,8 @@ IN_PROGRESS = (400, 9, "another operation is already in progress")
 UNAVAILABLE = (503, 14, "the server is currently unable to handle the request")
 
 PUBLIC_OPERATIONS = {"SessionService_Create", "VersionService_Version"}
+# argocd-server's default --api-content-types.
+API_CONTENT_TYPES = frozenset({"application/json"})
 
 
 def stamp(offset: float = 0.0) -> str:
@@ -107,6 +116,7 @@ class FakeArgoCD:
         self.tokens: set[str] = set()
         self.requests: list[dict] = []
         self.violations: list[str] = []
+        self.refused: list[dict] = []  # requests the server's own rules turned away
         self.failures: list[dict] = []
         self.sync_bodies: list[dict] = []
         self.forbidden: set[str] = set()
@@ -197,8 +207,13 @@ class FakeArgoCD:
         raw_body = h.rfile.read(length) if length else b""
         record = {"method": h.command, "path": parts.path, "query": query,
                   "body": raw_body, "op": None,
-                  "authorization": h.headers.get("Authorization", "")}
+                  "authorization": h.headers.get("Authorization", ""),
+                  "content_type": h.headers.get("Content-Type")}
         self.requests.append(record)
+        if not self._content_type_allowed(h):
+            self.refused.append(record)
+            self._send_raw(h, 415, b"Invalid content type\n", "text/plain; charset=utf-8")
+            return
         try:
             op, params, body = self.spec.check_request(h.command, parts.path, query, raw_body)
         except SpecViolation as exc:
@@ -224,6 +239,14 @@ class FakeArgoCD:
             self._error(h, op, 501, 12, "not implemented by the fake")
             return
         handler(h, op, params, query, body)
+
+    @staticmethod
+    def _content_type_allowed(h: _Handler) -> bool:
+        """server.go's enforceContentTypes: GET passes, anything else needs an
+        allowed Content-Type, the header compared whole."""
+        if h.command == "GET":
+            return True
+        return (h.headers.get("Content-Type") or "").lower() in API_CONTENT_TYPES
 
     def _authorized(self, h: _Handler) -> bool:
         auth = h.headers.get("Authorization", "")

@@ -45,7 +45,8 @@ def _common() -> argparse.ArgumentParser:
     conn.add_argument("--read-timeout", type=float, default=30.0, metavar="SECONDS")
     conn.add_argument("--app-namespace", help="namespace of the Application, if not Argo CD's")
     common.add_argument("--project", help="the app's project; a mismatch answers not found")
-    common.add_argument("--format", choices=("table", "json"), default="table")
+    common.add_argument("--output", "-o", "--format", dest="format", choices=("table", "json"),
+                        default="table", help="table (default) or json")
     return common
 
 
@@ -125,7 +126,9 @@ def _client(args: argparse.Namespace) -> ArgoCD:
             connect_timeout=args.connect_timeout, read_timeout=args.read_timeout,
             plaintext=args.plaintext)
     except ValueError as exc:
-        raise InputError(str(exc), hint=f"e.g. --server argocd.example.com or {ENV_SERVER}")
+        about_server = "server" in str(exc)
+        raise InputError(str(exc), hint=f"e.g. --server argocd.example.com or {ENV_SERVER}"
+                         if about_server else "")
     return ArgoCD(session, app_namespace=args.app_namespace)
 
 

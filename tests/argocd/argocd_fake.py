@@ -48,6 +48,11 @@ def stamp(offset: float = 0.0) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(1767261600 + offset))
 
 
+def now_stamp() -> str:
+    """The server's clock now, as the controller stamps an operation it starts."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
 def make_app(name: str, *, project: str = "default", sync: str = "OutOfSync",
              health: str = "Healthy", namespace: str = "apps") -> dict:
     return {
@@ -124,6 +129,7 @@ class FakeArgoCD:
         self.stream_cuts: list[int] = []  # per connection: cut after N events
         self.stream_max_seconds = 5.0
         self.on_sync: Callable[[str], None] | None = None
+        self.on_rollback: Callable[[str], None] | None = None
         self._rv = itertools.count(10)
         self._token_ids = itertools.count(1)
         self._stopping = False
@@ -348,7 +354,7 @@ class FakeArgoCD:
             if body.get("retryStrategy"):
                 operation["retry"] = body["retryStrategy"]
             app["operation"] = operation
-            app["status"]["operationState"] = {"phase": "Running", "startedAt": stamp(1),
+            app["status"]["operationState"] = {"phase": "Running", "startedAt": now_stamp(),
                                                "operation": operation,
                                                "message": "syncing"}
             app["metadata"]["resourceVersion"] = str(next(self._rv))
@@ -377,12 +383,14 @@ class FakeArgoCD:
                                   "prune": bool(body.get("prune"))},
                          "initiatedBy": {"username": "admin"}}
             app["operation"] = operation
-            app["status"]["operationState"] = {"phase": "Running", "startedAt": stamp(1),
+            app["status"]["operationState"] = {"phase": "Running", "startedAt": now_stamp(),
                                                "operation": operation}
             app["metadata"]["resourceVersion"] = str(next(self._rv))
             self.cond.notify_all()
             answer = copy.deepcopy(app)
         self._reply(h, op, 200, answer)
+        if self.on_rollback is not None:
+            self.on_rollback(name)
 
     def op_ApplicationService_TerminateOperation(self, h, op, params, query, body) -> None:
         name = params["name"]

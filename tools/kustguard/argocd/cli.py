@@ -16,6 +16,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any, TextIO
 
 from kustguard.argocd.client import REFRESH_MODES, ArgoCD
@@ -24,7 +25,7 @@ from kustguard.argocd.options import STRATEGIES, RetryPolicy, SyncResource
 from kustguard.argocd.session import ENV_SERVER, Session
 from kustguard.argocd.status import AppStatus
 from kustguard.argocd.table import diff_table, status_table
-from kustguard.argocd.wait import Waiter, WaitResult
+from kustguard.argocd.wait import Goal, Waiter, WaitResult, now_utc
 from kustguard.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, InputError
 
 Handler = Callable[[argparse.Namespace], int]
@@ -174,17 +175,20 @@ def _progress(args: argparse.Namespace, name: str) -> Callable[[dict], None]:
     return show
 
 
-def _wait(args: argparse.Namespace, client: ArgoCD, name: str,
-          app: dict | None) -> int:
-    if args.timeout <= 0:
-        raise InputError("--timeout must be positive")
-    waiter = Waiter(client, name, timeout=args.timeout,
+def _wait(args: argparse.Namespace, client: ArgoCD, name: str, app: dict | None, *,
+          goal: Goal = Goal.CONVERGE, since: datetime | None = None) -> int:
+    waiter = Waiter(client, name, timeout=args.timeout, goal=goal, since=since,
                     terminate_on_timeout=args.terminate_on_timeout, project=args.project,
                     poll_interval=args.poll_interval,
                     on_update=_progress(args, name) if args.format == "table" else None)
     result = waiter.run(app)
     _report_wait(args, result)
     return result.exit_code
+
+
+def _check_timeout(args: argparse.Namespace) -> None:
+    if getattr(args, "timeout", 1) <= 0:
+        raise InputError("--timeout must be positive")
 
 
 def _report_wait(args: argparse.Namespace, result: WaitResult) -> None:
@@ -228,12 +232,17 @@ def cmd_sync(args: argparse.Namespace, client: ArgoCD) -> int:
                  if args.retry_limit is not None else None)
     except ValueError as exc:
         raise InputError(str(exc))
+    _check_timeout(args)
+    since = now_utc()
     app = client.sync(args.app, revision=args.revision, prune=args.prune,
                       dry_run=args.dry_run, resources=resources,
                       sync_options=args.sync_option, strategy=args.strategy,
                       force=args.force, retry=retry, project=args.project)
     if args.wait:
-        return _wait(args, client, args.app, app)
+        # A sync to a chosen revision may leave the app OutOfSync with its
+        # target, as a rollback does: wait for the operation and health.
+        goal = Goal.OPERATION if args.revision else Goal.CONVERGE
+        return _wait(args, client, args.app, app, goal=goal, since=since)
     _report_started(args, "sync", app)
     return EXIT_CLEAN
 
@@ -250,6 +259,7 @@ def _report_started(args: argparse.Namespace, what: str, app: dict) -> None:
 @_guard
 def cmd_wait(args: argparse.Namespace, client: ArgoCD) -> int:
     """Wait until the app is Synced and Healthy, Degraded, Failed or timed out."""
+    _check_timeout(args)
     return _wait(args, client, args.app, None)
 
 
@@ -269,10 +279,12 @@ def cmd_diff(args: argparse.Namespace, client: ArgoCD) -> int:
 @_guard
 def cmd_rollback(args: argparse.Namespace, client: ArgoCD) -> int:
     """Sync back to history entry HISTORY_ID (see ``status --format json``)."""
+    _check_timeout(args)
+    since = now_utc()
     app = client.rollback(args.app, args.id, prune=args.prune, dry_run=args.dry_run,
                           project=args.project)
     if args.wait:
-        return _wait(args, client, args.app, app)
+        return _wait(args, client, args.app, app, goal=Goal.OPERATION, since=since)
     _report_started(args, "rollback", app)
     return EXIT_CLEAN
 

@@ -189,9 +189,17 @@ class FakeArgoCD:
         self._threads.append(thread)
 
     def fail(self, operation_id: str, status: int, code: int | None = None,
-             message: str = "", *, raw: bytes | None = None, times: int = 1) -> None:
+             message: str = "", *, raw: bytes | None = None, times: int = 1,
+             after: bool = False, drop: bool = False) -> None:
+        """Answer the next ``times`` calls of ``operation_id`` with an error.
+
+        ``after``: the call is carried out first, only its answer is lost (a
+        proxy timing out while the server acts). ``drop``: no answer at all,
+        the connection is closed.
+        """
         self.failures.append({"op": operation_id, "status": status, "code": code,
-                              "message": message, "raw": raw, "times": times})
+                              "message": message, "raw": raw, "times": times,
+                              "after": after, "drop": drop})
 
     def calls(self, operation_id: str) -> list[dict]:
         return [r for r in self.requests if r["op"] == operation_id]
@@ -234,10 +242,10 @@ class FakeArgoCD:
         for failure in self.failures:
             if failure["op"] == op.operation_id and failure["times"] > 0:
                 failure["times"] -= 1
-                if failure["raw"] is not None:
-                    self._send_raw(h, failure["status"], failure["raw"], "text/html")
-                else:
-                    self._error(h, op, failure["status"], failure["code"], failure["message"])
+                if failure["after"]:
+                    h.lost_answer = (op, failure)  # type: ignore[attr-defined]
+                    break
+                self._answer_failure(h, op, failure)
                 return
         handler = getattr(self, "op_" + op.operation_id, None)
         if handler is None:
@@ -258,8 +266,22 @@ class FakeArgoCD:
         auth = h.headers.get("Authorization", "")
         return auth.startswith("Bearer ") and auth[len("Bearer "):] in self.tokens
 
+    def _answer_failure(self, h: _Handler, op: Any, failure: dict) -> None:
+        if failure["drop"]:
+            h.close_connection = True
+            h.connection.shutdown(socket.SHUT_RDWR)
+        elif failure["raw"] is not None:
+            self._send_raw(h, failure["status"], failure["raw"], "text/html")
+        else:
+            self._error(h, op, failure["status"], failure["code"], failure["message"])
+
     def _send_raw(self, h: _Handler, status: int, data: bytes,
                   ctype: str = "application/json") -> None:
+        lost = getattr(h, "lost_answer", None)
+        if lost is not None:  # the call was carried out; its answer is replaced
+            h.lost_answer = None  # type: ignore[attr-defined]
+            self._answer_failure(h, *lost)
+            return
         h.send_response(status)
         h.send_header("Content-Type", ctype)
         h.send_header("Content-Length", str(len(data)))

@@ -26,7 +26,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from kustguard.argocd.client import ArgoCD
@@ -36,6 +36,14 @@ from kustguard.argocd.errors import (
     StreamInterrupted,
     StreamUnavailable,
     TransportError,
+)
+from kustguard.argocd.operations import (
+    now_utc,
+    operation_is_current,
+    operation_running,
+    parse_time,
+    resource_version,
+    status_of,
 )
 from kustguard.argocd.status import (
     FAILED_PHASES,
@@ -85,31 +93,6 @@ class WaitResult:
         return self.outcome is Outcome.DONE
 
 
-def _status(app: dict) -> dict:
-    status = app.get("status")
-    return status if isinstance(status, dict) else {}
-
-
-def _time(text: Any) -> datetime | None:
-    if not isinstance(text, str) or not text:
-        return None
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
-def resource_version(app: dict) -> str | None:
-    meta = app.get("metadata")
-    rv = meta.get("resourceVersion") if isinstance(meta, dict) else None
-    return str(rv) if rv else None
-
-
-def operation_running(app: dict) -> bool:
-    phase = (_status(app).get("operationState") or {}).get("phase")
-    return bool(app.get("operation")) or phase in ("Running", "Terminating")
-
-
 class Goal(enum.Enum):
     """What "done" means for a wait."""
 
@@ -117,53 +100,10 @@ class Goal(enum.Enum):
     OPERATION = "operation"  # the operation ended Succeeded, the app Healthy (rollback)
 
 
-def _revisions(block: Any) -> tuple[str, ...]:
-    """``revision`` or, for a multi-source app, ``revisions`` of a status block."""
-    if not isinstance(block, dict):
-        return ()
-    many = block.get("revisions")
-    if isinstance(many, list) and any(many):
-        return tuple(str(r) for r in many)
-    return (str(block["revision"]),) if block.get("revision") else ()
-
-
-def target_revisions(app: dict) -> tuple[str, ...]:
-    """The revision(s) git resolves the app's target to, as Argo CD last compared."""
-    return _revisions(_status(app).get("sync"))
-
-
-def operation_revisions(app: dict) -> tuple[str, ...]:
-    """The revision(s) the running operation, or else the last one, syncs."""
-    operation = app.get("operation")
-    if isinstance(operation, dict) and operation.get("sync"):
-        return _revisions(operation["sync"])
-    op_state = _status(app).get("operationState") or {}
-    return _revisions(op_state.get("syncResult")) or _revisions(
-        (op_state.get("operation") or {}).get("sync"))
-
-
-def now_utc() -> datetime:
-    """Now, to the second: Argo CD's timestamps have no fraction."""
-    return datetime.now(timezone.utc).replace(microsecond=0)
-
-
-def operation_is_current(app: dict, since: datetime | None) -> bool:
-    """Whether the app's operation belongs to the current target: it syncs the
-    revision the app now targets, or it started at or after ``since`` (when
-    the wait, or the sync it waits for, began)."""
-    op_state = _status(app).get("operationState") or {}
-    if not op_state:
-        return False
-    target, synced = target_revisions(app), operation_revisions(app)
-    if target and synced and target == synced:
-        return True
-    started = _time(op_state.get("startedAt"))
-    return since is not None and started is not None and started >= since
-
-
 def _reconciled_after_operation(status: dict) -> bool:
     op_state = status.get("operationState") or {}
-    finished, reconciled = _time(op_state.get("finishedAt")), _time(status.get("reconciledAt"))
+    finished = parse_time(op_state.get("finishedAt"))
+    reconciled = parse_time(status.get("reconciledAt"))
     return not (finished and reconciled and reconciled < finished)
 
 
@@ -178,7 +118,7 @@ def quick_verdict(app: dict, since: datetime | None = None,
     """
     if operation_running(app):
         return None
-    status = _status(app)
+    status = status_of(app)
     phase = (status.get("operationState") or {}).get("phase")
     current = operation_is_current(app, since)
     health = (status.get("health") or {}).get("status")
@@ -337,7 +277,7 @@ class Waiter:
             return self._result(Outcome.DONE, app, done, [])
         problems = tree_problems(self._tree(), include_progressing=False)
         if verdict is Outcome.FAILED:
-            op_state = _status(app).get("operationState") or {}
+            op_state = status_of(app).get("operationState") or {}
             problems = sync_problems(app) + problems
             message = (f"{self.name}: operation {op_state.get('phase', 'Failed')}: "
                        f"{op_state.get('message') or 'no message'}")
@@ -347,7 +287,7 @@ class Waiter:
 
     def _timed_out(self, app: dict) -> WaitResult:
         problems = tree_problems(self._tree()) + sync_problems(app)
-        status = _status(app)
+        status = status_of(app)
         state = (f"sync {(status.get('sync') or {}).get('status', 'Unknown')}, health "
                  f"{(status.get('health') or {}).get('status', 'Unknown')}")
         message = f"{self.name}: timed out after {self.timeout:g}s ({state})"

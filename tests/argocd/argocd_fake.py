@@ -130,6 +130,8 @@ class FakeArgoCD:
         self.stream_max_seconds = 5.0
         self.on_sync: Callable[[str], None] | None = None
         self.on_rollback: Callable[[str], None] | None = None
+        # app -> {(kind, resource name): [(pod, line)]}: what the pod-logs stream sends
+        self.logs: dict[str, dict[tuple[str, str], list[tuple[str, str]]]] = {}
         self._rv = itertools.count(10)
         self._token_ids = itertools.count(1)
         self._stopping = False
@@ -444,6 +446,34 @@ class FakeArgoCD:
             del self.apps[name]
             self.cond.notify_all()
         self._reply(h, op, 200, {})
+
+    def op_ApplicationService_PodLogs2(self, h, op, params, query, body) -> None:
+        name = params["name"]
+        if self._app_or_error(h, op, name, {}) is None:
+            return
+        kind = (query.get("kind") or [""])[0]
+        resource = (query.get("resourceName") or [""])[0]
+        lines = self.logs.get(name, {}).get((kind, resource), [])
+        tail = (query.get("tailLines") or [None])[0]
+        if tail is not None:
+            lines = lines[-int(tail):]
+        h.send_response(200)
+        h.send_header("Content-Type", "application/json")
+        h.send_header("Transfer-Encoding", "chunked")
+        h.end_headers()
+        events = [{"result": {"podName": pod, "content": text, "timeStampStr": stamp(i),
+                              "timeStamp": stamp(i), "last": False}}
+                  for i, (pod, text) in enumerate(lines)]
+        events.append({"result": {"last": True}})  # the server's end marker
+        for event in events:
+            try:
+                self.spec.check_response(op, 200, event)
+            except SpecViolation as exc:
+                self.violations.append(str(exc))
+            line = (json.dumps(event) + "\n").encode()
+            h.wfile.write(b"%x\r\n%s\r\n" % (len(line), line))
+        h.wfile.write(b"0\r\n\r\n")
+        h.wfile.flush()
 
     def op_ApplicationService_Watch(self, h, op, params, query, body) -> None:
         if not self.stream_enabled:

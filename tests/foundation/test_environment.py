@@ -35,3 +35,23 @@ def test_wrong_kind_is_refused(tmp_path):
     (tmp_path / "environment.yaml").write_text("apiVersion: v1\nkind: ConfigMap\n")
     with pytest.raises(InputError, match="expected apiVersion kustguard.io/v1 and kind Environment"):
         load_environment(tmp_path, "overlays/x", "1.32")
+
+
+def test_external_secrets_are_read_with_their_keys(tmp_path):
+    (tmp_path / "environment.yaml").write_text(HEAD + (
+        "externalSecrets:\n"
+        "  - {namespace: argocd, name: age, keys: [keys.txt], createdBy: the bootstrap}\n"
+        "  - {namespace: argocd, name: redis, createdBy: Argo CD}\n"))
+    env = load_environment(tmp_path, "argocd/install", "1.32")
+    assert env.external_secrets == {("argocd", "age"): frozenset({"keys.txt"}),
+                                    ("argocd", "redis"): None}
+
+
+@pytest.mark.parametrize("entry, message", [
+    ("{namespace: argocd, name: age}", r"externalSecrets\[0\] needs namespace, name and createdBy"),
+    ("{namespace: argocd, name: age, createdBy: me, keys: keys.txt}", "keys must be a list"),
+])
+def test_external_secrets_must_say_who_creates_them(tmp_path, entry, message):
+    (tmp_path / "environment.yaml").write_text(HEAD + f"externalSecrets:\n  - {entry}\n")
+    with pytest.raises(InputError, match=message):
+        load_environment(tmp_path, "argocd/install", "1.32")

@@ -42,7 +42,7 @@ CONFIGMAP = """\
 apiVersion: v1
 kind: ConfigMap
 metadata:
-  name: lab-config
+  name: {name}
 data:
   version: "{version}"
 """
@@ -63,8 +63,6 @@ spec:
       labels: {{app: {name}}}
     spec:
       nodeSelector: {selector}
-      tolerations:
-        - {{key: kwok.x-k8s.io/node, operator: Exists, effect: NoSchedule}}
       containers:
         - name: web
           image: registry.example/lab-web:1.0.0
@@ -130,13 +128,13 @@ def lab(argocd: ControlPlane, tmp_path_factory) -> GitRemote:
     source = tmp_path_factory.mktemp("lab-source")
     git("init", "--quiet", "--initial-branch=main", str(source), cwd=source)
     files = {
-        "manual/configmap.yaml": CONFIGMAP.format(version="1"),
+        "manual/configmap.yaml": CONFIGMAP.format(name="lab-config", version="1"),
         "manual/deployment.yaml": DEPLOYMENT.format(name="lab-web", wave=0,
                                                     selector="{type: kwok}"),
         "slow/deployment.yaml": DEPLOYMENT.format(name="never-ready", wave=0,
                                                   selector="{kustguard.io/no-such-node: 'yes'}"),
         "slow/configmap.yaml": LATE_CONFIGMAP,
-        "auto/configmap.yaml": CONFIGMAP.format(version="auto"),
+        "auto/configmap.yaml": CONFIGMAP.format(name="auto-config", version="auto"),
     }
     for rel, text in files.items():
         (source / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -205,7 +203,8 @@ def test_sync_wait_get_and_status(argocd, lab, cli_env):
 # -- refresh, diff, history, rollback --wait ---------------------------------------------
 def test_refresh_diff_history_and_rollback(argocd, lab, cli_env, client):
     first = lab.head()
-    (lab.work / "manual/configmap.yaml").write_text(CONFIGMAP.format(version="2"))
+    (lab.work / "manual/configmap.yaml").write_text(
+        CONFIGMAP.format(name="lab-config", version="2"))
     second = lab.commit_and_push("lab: version 2")
 
     deadline = time.monotonic() + 120

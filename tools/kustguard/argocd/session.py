@@ -282,7 +282,7 @@ class Session:
                         and self._error_body(response) is None:
                     status = response.status_code
                     response.close()
-                    raise StreamUnavailable("the server has no watch stream here",
+                    raise StreamUnavailable("the server does not serve this stream",
                                             status=status, method=method, path=path)
                 try:
                     raise self._error_from(response, method, path, project)

@@ -352,6 +352,7 @@ def test_logs_through_the_pod_logs_stream(argocd, lab, cli_env):  # noqa: ARG001
     comes back as one line, exit 1, never a traceback."""
     logs = kg(cli_env, argocd, "logs", "e2e-manual", f"apps:Deployment:{NAMESPACE}/lab-web",
               "--tail", "5", timeout=120)
+    print(f"logs exited {logs.returncode}: {said(logs)}")  # shown by make e2e's -rA
     if logs.returncode == 0:
         assert all(": " in line for line in logs.stdout.splitlines()), logs.stdout
         return

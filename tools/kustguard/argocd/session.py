@@ -17,8 +17,9 @@ with 415 "Invalid content type".
 
 Retries: idempotent calls (GET, PUT, DELETE, and the login) are retried with
 exponential backoff on connection errors, timeouts and 502/503/504. A call
-marked non-idempotent (a sync or rollback ``POST``) is sent exactly once:
-Argo CD may have accepted it even when the answer was lost.
+marked non-idempotent (a sync or rollback ``POST``) is sent exactly once
+here: Argo CD may have accepted it even when the answer was lost. The client
+(:mod:`kustguard.argocd.client`) reads the app before it sends one again.
 """
 from __future__ import annotations
 

@@ -11,11 +11,13 @@ TOOLS_BIN := $(CURDIR)/.tools/bin
 # The venv stamp depends on pyproject.toml, so a pin change reinstalls.
 VENV_STAMP := $(VENV)/.installed
 TOOL_STAMP := .tools/.installed-$(KUSTOMIZE_VERSION)-$(KUBECONFORM_VERSION)
+# Pinned upstream manifests (argocd/install/upstream.toml), into Go's module cache.
+UPSTREAM_STAMP := .tools/.upstream-$(shell cat argocd/install/upstream.toml 2>/dev/null | cksum | cut -d' ' -f1)
 export PATH := $(CURDIR)/$(VENV)/bin:$(TOOLS_BIN):$(PATH)
 
 .PHONY: setup validate test bench hooks schemas docs clean
 
-setup: $(VENV_STAMP) $(TOOL_STAMP)
+setup: $(VENV_STAMP) $(TOOL_STAMP) $(UPSTREAM_STAMP)
 
 $(VENV_STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -28,6 +30,10 @@ $(VENV_STAMP): pyproject.toml
 $(TOOL_STAMP): $(VENV_STAMP) tools/versions.env
 	@$(VENV)/bin/kustguard tools install --bin-dir $(TOOLS_BIN) || true
 	@rm -f .tools/.installed-* && touch $@
+
+$(UPSTREAM_STAMP): $(VENV_STAMP)
+	@$(PY) -m kustguard.upstream fetch
+	@mkdir -p .tools && rm -f .tools/.upstream-* && touch $@
 
 validate: setup
 	@$(VENV)/bin/kustguard validate

@@ -5,8 +5,9 @@ Start order, each step waiting for the previous one to be ready:
 1. etcd; kube-apiserver (client-certificate auth, RBAC); an admin kubeconfig;
    kube-controller-manager and kube-scheduler; kwok, which owns the Nodes
    labelled ``type=kwok`` and makes their pods Running and Ready.
-2. Argo CD: its CRDs and config objects, redis, the config management plugin
-   server (the project's ``argocd/cmp/plugin.yaml``), repo-server,
+2. Argo CD: its CRDs and the ConfigMaps of the project's rendered
+   ``argocd/install``, redis, the config management plugin server (the
+   sidecar's plugin.yaml and environment from that rendering), repo-server,
    application controller (``ARGOCD_FAKE_IN_CLUSTER=true``: the in-cluster
    destination is the kubeconfig's cluster) and API server (TLS from our CA,
    a known admin password).
@@ -31,6 +32,7 @@ from typing import Any
 import requests
 import yaml
 
+from kustguard_e2e.install import RenderedInstall, secret_data
 from kustguard_e2e.kube import Kube, KubeError
 from kustguard_e2e.pki import PKI
 from kustguard_e2e.processes import Process, StartupError, Supervisor, free_port, wait_until
@@ -43,9 +45,8 @@ SERVICE_IP = "10.96.0.1"
 POD_CIDR = "10.244.0.0/16"
 ARGOCD_NAMESPACE = "argocd"
 ADMIN_USER = "kustguard-e2e-admin"
-# Argo CD maps these ConfigMaps' keys to environment variables in its install
-# manifest; the harness does the same from that manifest.
-ARGOCD_CONFIGMAPS = ("argocd-cm", "argocd-cmd-params-cm")
+# workload -> container: Argo CD's processes (their environment comes from
+# the rendered install's ConfigMap references).
 ARGOCD_WORKLOADS = {
     "argocd-server": "argocd-server",
     "argocd-repo-server": "argocd-repo-server",
@@ -142,28 +143,6 @@ def _redis_ping(port: int) -> bool:
         return sock.recv(16).startswith(b"+PONG")
 
 
-def load_yaml_docs(path: Path) -> list[dict]:
-    return [d for d in yaml.safe_load_all(path.read_text()) if d]
-
-
-def configmap_env_refs(install_manifest: Path) -> dict[str, list[tuple[str, str, str]]]:
-    """workload -> [(env var, ConfigMap, key)] for Argo CD's own ConfigMaps, as
-    its install manifest maps them."""
-    refs: dict[str, list[tuple[str, str, str]]] = {}
-    for doc in load_yaml_docs(install_manifest):
-        name = (doc.get("metadata") or {}).get("name")
-        if doc.get("kind") not in ("Deployment", "StatefulSet") or name not in ARGOCD_WORKLOADS:
-            continue
-        for container in doc["spec"]["template"]["spec"].get("containers", []):
-            if container["name"] != ARGOCD_WORKLOADS[name]:
-                continue
-            for env in container.get("env") or []:
-                ref = (env.get("valueFrom") or {}).get("configMapKeyRef")
-                if ref and ref.get("name") in ARGOCD_CONFIGMAPS:
-                    refs.setdefault(name, []).append((env["name"], ref["name"], ref["key"]))
-    return refs
-
-
 class ControlPlane:
     """One throwaway cluster (and, once started, Argo CD) in ``workdir``."""
 
@@ -180,8 +159,7 @@ class ControlPlane:
         self.argocd_password: str | None = None
         self.argocd_ca: Path = self.pki.ca
         self.timings: dict[str, float] = {}
-        self._argocd_cm_data: dict[str, dict[str, str]] = {}
-        self._cm_env_refs: dict[str, list[tuple[str, str, str]]] = {}
+        self._install = RenderedInstall([])
 
     # -- lifecycle -------------------------------------------------------------
     def __enter__(self) -> "ControlPlane":
@@ -393,10 +371,8 @@ class ControlPlane:
         for key in ("TMPDIR", "ARGOCD_TLS_DATA_PATH", "ARGOCD_SSH_DATA_PATH",
                     "ARGOCD_GNUPGHOME", "ARGOCD_GPG_DATA_PATH"):
             Path(env[key]).mkdir(parents=True, exist_ok=True)
-        for var, cm, key in self._cm_env_refs.get(component, []):
-            value = self._argocd_cm_data.get(cm, {}).get(key)
-            if value is not None:
-                env[var] = value
+        if component in ARGOCD_WORKLOADS:
+            env.update(self._install.env_from_config_maps(component, ARGOCD_WORKLOADS[component]))
         return env
 
     def bcrypt(self, password: str) -> str:
@@ -407,15 +383,14 @@ class ControlPlane:
                              capture_output=True, text=True, timeout=60, check=True)
         return out.stdout.strip()
 
-    def start_argocd(self, *, crds: list[dict], settings: dict[str, dict[str, str]],
-                     plugin_config: Path, tool_path: list[Path],
-                     plugin_env: dict[str, str]) -> None:
-        """Start Argo CD.
+    def start_argocd(self, *, crds: list[dict], install: RenderedInstall,
+                     tool_path: list[Path], bootstrap_secrets: list[dict]) -> None:
+        """Start Argo CD as the rendered ``install`` configures it.
 
-        ``settings``: ConfigMap name -> data merged into e2e/manifests/argocd-config.yaml;
-        ``plugin_config``: a ConfigManagementPlugin file for argocd-cmp-server;
-        ``tool_path``: folders put first on PATH (kustomize, the KRM plugin);
-        ``plugin_env``: more environment for the plugin (e.g. SOPS_AGE_KEY_FILE).
+        ``bootstrap_secrets``: the Secrets the bootstrap creates beside the
+        install (the age key the plugin sidecar mounts);
+        ``tool_path``: folders put first on PATH (kustomize, the KRM plugin),
+        as the sidecar image has them.
         """
         self.bins.check("argocd")
         check_tools("redis-server", "git")
@@ -423,13 +398,11 @@ class ControlPlane:
         kube = self.kube
         self.install_crds(crds)
         self.ensure_namespace(ARGOCD_NAMESPACE)
-        configs = load_yaml_docs(MANIFESTS / "argocd-config.yaml")
-        for obj in configs:
-            name = obj["metadata"]["name"]
-            obj["data"] = {**(obj.get("data") or {}), **settings.get(name, {})}
-            kube.apply(obj)
-        self._argocd_cm_data = {o["metadata"]["name"]: o["data"] for o in configs}
-        self._cm_env_refs = configmap_env_refs(self.bins.argocd_install_manifest)
+        self._install = install
+        for obj in install.config_maps():
+            kube.apply({**obj, "metadata": {**obj["metadata"], "namespace": ARGOCD_NAMESPACE}})
+        for secret in bootstrap_secrets:
+            kube.apply(secret)
 
         self.argocd_password = secrets.token_urlsafe(18)
         labels = {"app.kubernetes.io/part-of": "argocd"}
@@ -470,8 +443,12 @@ class ControlPlane:
         config_dir = self.workdir / "cmp" / "config"
         sockets.mkdir(parents=True, exist_ok=True)
         config_dir.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(plugin_config, config_dir / "plugin.yaml")
-        plugin_name = load_yaml_docs(plugin_config)[0]["metadata"]["name"]
+        plugin_text = install.plugin_config()
+        (config_dir / "plugin.yaml").write_text(plugin_text)
+        plugin_name = yaml.safe_load(plugin_text)["metadata"]["name"]
+        plugin_env = install.plugin_env(
+            self.workdir / "cmp" / "mounts",
+            {s["metadata"]["name"]: secret_data(s) for s in bootstrap_secrets}, sockets)
         cmp = self.supervisor.start("argocd-cmp-server", [
             argocd, "--config-dir-path", str(config_dir), "--loglevel", "info"],
             env={**self._argocd_env("argocd-cmp-server", plugin_env), "PATH": path,
@@ -484,7 +461,7 @@ class ControlPlane:
             "--metrics-address", "127.0.0.1",
             "--metrics-port", str(self.ports.repo_server_metrics),
             "--redis", redis_addr, "--loglevel", "info"],
-            env={**self._argocd_env("argocd-repo-server", plugin_env), "PATH": path,
+            env={**self._argocd_env("argocd-repo-server", {}), "PATH": path,
                  "ARGOCD_PLUGINSOCKFILEPATH": str(sockets)})
         wait_until(lambda: _tcp_open(self.ports.repo_server), timeout=START_TIMEOUT,
                    what="argocd-repo-server port", process=repo)

@@ -1,6 +1,13 @@
 """A real HTTP server on 127.0.0.1 that plays Argo CD v3.2.12's REST API.
 
-Every request is matched against the swagger (:mod:`argocd_spec`) before it
+Before anything else, the fake applies the rules argocd-server applies in
+front of its gateway (``server/server.go``): a request other than GET whose
+``Content-Type`` is not exactly ``application/json`` (compared case-
+insensitively, parameters such as ``; charset=utf-8`` included, as the
+default ``--api-content-types`` does) is answered 415 "Invalid content type"
+in plain text, and recorded in ``refused``.
+
+Every request is then matched against the swagger (:mod:`argocd_spec`) before it
 is served, and every response (each stream line too) is validated against
 the operation's response schema. Whatever does not match is recorded in
 ``violations`` (the test fixture fails the test on any) and, for requests,
@@ -33,10 +40,17 @@ IN_PROGRESS = (400, 9, "another operation is already in progress")
 UNAVAILABLE = (503, 14, "the server is currently unable to handle the request")
 
 PUBLIC_OPERATIONS = {"SessionService_Create", "VersionService_Version"}
+# argocd-server's default --api-content-types.
+API_CONTENT_TYPES = frozenset({"application/json"})
 
 
 def stamp(offset: float = 0.0) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(1767261600 + offset))
+
+
+def now_stamp() -> str:
+    """The server's clock now, as the controller stamps an operation it starts."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
 def make_app(name: str, *, project: str = "default", sync: str = "OutOfSync",
@@ -107,6 +121,7 @@ class FakeArgoCD:
         self.tokens: set[str] = set()
         self.requests: list[dict] = []
         self.violations: list[str] = []
+        self.refused: list[dict] = []  # requests the server's own rules turned away
         self.failures: list[dict] = []
         self.sync_bodies: list[dict] = []
         self.forbidden: set[str] = set()
@@ -114,6 +129,9 @@ class FakeArgoCD:
         self.stream_cuts: list[int] = []  # per connection: cut after N events
         self.stream_max_seconds = 5.0
         self.on_sync: Callable[[str], None] | None = None
+        self.on_rollback: Callable[[str], None] | None = None
+        # app -> {(kind, resource name): [(pod, line)]}: what the pod-logs stream sends
+        self.logs: dict[str, dict[tuple[str, str], list[tuple[str, str]]]] = {}
         self._rv = itertools.count(10)
         self._token_ids = itertools.count(1)
         self._stopping = False
@@ -173,9 +191,17 @@ class FakeArgoCD:
         self._threads.append(thread)
 
     def fail(self, operation_id: str, status: int, code: int | None = None,
-             message: str = "", *, raw: bytes | None = None, times: int = 1) -> None:
+             message: str = "", *, raw: bytes | None = None, times: int = 1,
+             after: bool = False, drop: bool = False) -> None:
+        """Answer the next ``times`` calls of ``operation_id`` with an error.
+
+        ``after``: the call is carried out first, only its answer is lost (a
+        proxy timing out while the server acts). ``drop``: no answer at all,
+        the connection is closed.
+        """
         self.failures.append({"op": operation_id, "status": status, "code": code,
-                              "message": message, "raw": raw, "times": times})
+                              "message": message, "raw": raw, "times": times,
+                              "after": after, "drop": drop})
 
     def calls(self, operation_id: str) -> list[dict]:
         return [r for r in self.requests if r["op"] == operation_id]
@@ -197,8 +223,13 @@ class FakeArgoCD:
         raw_body = h.rfile.read(length) if length else b""
         record = {"method": h.command, "path": parts.path, "query": query,
                   "body": raw_body, "op": None,
-                  "authorization": h.headers.get("Authorization", "")}
+                  "authorization": h.headers.get("Authorization", ""),
+                  "content_type": h.headers.get("Content-Type")}
         self.requests.append(record)
+        if not self._content_type_allowed(h):
+            self.refused.append(record)
+            self._send_raw(h, 415, b"Invalid content type\n", "text/plain; charset=utf-8")
+            return
         try:
             op, params, body = self.spec.check_request(h.command, parts.path, query, raw_body)
         except SpecViolation as exc:
@@ -213,10 +244,10 @@ class FakeArgoCD:
         for failure in self.failures:
             if failure["op"] == op.operation_id and failure["times"] > 0:
                 failure["times"] -= 1
-                if failure["raw"] is not None:
-                    self._send_raw(h, failure["status"], failure["raw"], "text/html")
-                else:
-                    self._error(h, op, failure["status"], failure["code"], failure["message"])
+                if failure["after"]:
+                    h.lost_answer = (op, failure)  # type: ignore[attr-defined]
+                    break
+                self._answer_failure(h, op, failure)
                 return
         handler = getattr(self, "op_" + op.operation_id, None)
         if handler is None:
@@ -225,12 +256,34 @@ class FakeArgoCD:
             return
         handler(h, op, params, query, body)
 
+    @staticmethod
+    def _content_type_allowed(h: _Handler) -> bool:
+        """server.go's enforceContentTypes: GET passes, anything else needs an
+        allowed Content-Type, the header compared whole."""
+        if h.command == "GET":
+            return True
+        return (h.headers.get("Content-Type") or "").lower() in API_CONTENT_TYPES
+
     def _authorized(self, h: _Handler) -> bool:
         auth = h.headers.get("Authorization", "")
         return auth.startswith("Bearer ") and auth[len("Bearer "):] in self.tokens
 
+    def _answer_failure(self, h: _Handler, op: Any, failure: dict) -> None:
+        if failure["drop"]:
+            h.close_connection = True
+            h.connection.shutdown(socket.SHUT_RDWR)
+        elif failure["raw"] is not None:
+            self._send_raw(h, failure["status"], failure["raw"], "text/html")
+        else:
+            self._error(h, op, failure["status"], failure["code"], failure["message"])
+
     def _send_raw(self, h: _Handler, status: int, data: bytes,
                   ctype: str = "application/json") -> None:
+        lost = getattr(h, "lost_answer", None)
+        if lost is not None:  # the call was carried out; its answer is replaced
+            h.lost_answer = None  # type: ignore[attr-defined]
+            self._answer_failure(h, *lost)
+            return
         h.send_response(status)
         h.send_header("Content-Type", ctype)
         h.send_header("Content-Length", str(len(data)))
@@ -325,7 +378,7 @@ class FakeArgoCD:
             if body.get("retryStrategy"):
                 operation["retry"] = body["retryStrategy"]
             app["operation"] = operation
-            app["status"]["operationState"] = {"phase": "Running", "startedAt": stamp(1),
+            app["status"]["operationState"] = {"phase": "Running", "startedAt": now_stamp(),
                                                "operation": operation,
                                                "message": "syncing"}
             app["metadata"]["resourceVersion"] = str(next(self._rv))
@@ -354,12 +407,14 @@ class FakeArgoCD:
                                   "prune": bool(body.get("prune"))},
                          "initiatedBy": {"username": "admin"}}
             app["operation"] = operation
-            app["status"]["operationState"] = {"phase": "Running", "startedAt": stamp(1),
+            app["status"]["operationState"] = {"phase": "Running", "startedAt": now_stamp(),
                                                "operation": operation}
             app["metadata"]["resourceVersion"] = str(next(self._rv))
             self.cond.notify_all()
             answer = copy.deepcopy(app)
         self._reply(h, op, 200, answer)
+        if self.on_rollback is not None:
+            self.on_rollback(name)
 
     def op_ApplicationService_TerminateOperation(self, h, op, params, query, body) -> None:
         name = params["name"]
@@ -391,6 +446,34 @@ class FakeArgoCD:
             del self.apps[name]
             self.cond.notify_all()
         self._reply(h, op, 200, {})
+
+    def op_ApplicationService_PodLogs2(self, h, op, params, query, body) -> None:
+        name = params["name"]
+        if self._app_or_error(h, op, name, {}) is None:
+            return
+        kind = (query.get("kind") or [""])[0]
+        resource = (query.get("resourceName") or [""])[0]
+        lines = self.logs.get(name, {}).get((kind, resource), [])
+        tail = (query.get("tailLines") or [None])[0]
+        if tail is not None:
+            lines = lines[-int(tail):]
+        h.send_response(200)
+        h.send_header("Content-Type", "application/json")
+        h.send_header("Transfer-Encoding", "chunked")
+        h.end_headers()
+        events = [{"result": {"podName": pod, "content": text, "timeStampStr": stamp(i),
+                              "timeStamp": stamp(i), "last": False}}
+                  for i, (pod, text) in enumerate(lines)]
+        events.append({"result": {"last": True}})  # the server's end marker
+        for event in events:
+            try:
+                self.spec.check_response(op, 200, event)
+            except SpecViolation as exc:
+                self.violations.append(str(exc))
+            line = (json.dumps(event) + "\n").encode()
+            h.wfile.write(b"%x\r\n%s\r\n" % (len(line), line))
+        h.wfile.write(b"0\r\n\r\n")
+        h.wfile.flush()
 
     def op_ApplicationService_Watch(self, h, op, params, query, body) -> None:
         if not self.stream_enabled:

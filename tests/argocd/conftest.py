@@ -27,6 +27,9 @@ def _check_clean(fake: FakeArgoCD) -> None:
     fake.stop()
     assert not fake.violations, "requests or responses outside the swagger:\n" + \
         "\n".join(fake.violations)
+    # A real argocd-server would have refused these (415): the client broke a rule.
+    assert not fake.refused, "requests argocd-server refuses:\n" + "\n".join(
+        f"{r['method']} {r['path']} (Content-Type {r['content_type']!r})" for r in fake.refused)
 
 
 @pytest.fixture

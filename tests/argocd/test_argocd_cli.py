@@ -35,10 +35,12 @@ def _done_app(name="web"):
 def test_register_adds_the_group_to_any_parser():
     parser = argparse.ArgumentParser(prog="kustguard")
     cli.register(parser.add_subparsers(dest="command"))
-    for command in ("status", "sync", "wait", "diff", "rollback", "terminate"):
-        args = parser.parse_args(["argocd", command, "web", *(["1"] if command == "rollback"
-                                                             else [])])
+    extra = {"rollback": ["1"], "logs": [":Pod:web-1"]}
+    for command in ("status", "sync", "wait", "diff", "rollback", "terminate", "get",
+                    "history", "refresh", "logs"):
+        args = parser.parse_args(["argocd", command, "web", *extra.get(command, [])])
         assert callable(args.handler)
+    assert callable(parser.parse_args(["argocd", "list"]).handler)
 
 
 def test_status_table_and_json(fake, monkeypatch, token):

@@ -138,12 +138,54 @@ def test_503_on_get_is_retried(fake, client):
     assert len(fake.calls("ApplicationService_Get")) == 3
 
 
-def test_503_on_sync_is_not_retried(fake, client):
+def test_503_before_the_sync_acted_is_sent_once_more(fake, client):
+    """The app shows no new operation: the sync did not happen, so it is sent
+    again (once)."""
     fake.add_app(make_app("web"))
     fake.fail("ApplicationService_Sync", *UNAVAILABLE, times=1)
+    app = client.sync("web")
+    assert app["operation"]["sync"]["revision"]
+    assert len(fake.calls("ApplicationService_Sync")) == 2
+    assert len(fake.sync_bodies) == 1  # one sync carried out
+
+
+@pytest.mark.parametrize("failure", [dict(status=503, code=14, message="unavailable"),
+                                     dict(status=502, drop=True)],
+                         ids=["503", "dropped connection"])
+def test_a_sync_that_acted_despite_the_error_is_not_sent_again(fake, client, failure):
+    fake.add_app(make_app("web"))
+    fake.fail("ApplicationService_Sync", times=1, after=True, **failure)
+    app = client.sync("web", prune=True)
+    assert app["operation"]["sync"]["prune"] is True  # the one that ran
+    assert len(fake.calls("ApplicationService_Sync")) == 1  # never a duplicate
+    assert len(fake.calls("ApplicationService_Get")) == 1  # looked before retrying
+
+
+def test_rollback_that_acted_despite_a_503_is_not_sent_again(fake, client):
+    fake.add_app(make_app("web"))
+    fake.fail("ApplicationService_Rollback", *UNAVAILABLE, times=1, after=True)
+    assert client.rollback("web", 1)["operation"]
+    assert len(fake.calls("ApplicationService_Rollback")) == 1
+
+
+def test_a_sync_that_fails_twice_without_acting_reports_the_error(fake, client):
+    fake.add_app(make_app("web"))
+    fake.fail("ApplicationService_Sync", *UNAVAILABLE, times=2)
     with pytest.raises(ServerError) as info:
         client.sync("web")
     assert info.value.status == 503 and info.value.code == 14
+    assert len(fake.calls("ApplicationService_Sync")) == 2
+    assert "operation" not in fake.apps["web"]
+
+
+def test_when_the_app_cannot_be_read_the_error_says_it_is_unknown(fake, make_client, token):
+    fake.add_app(make_app("web"))
+    client = make_client(token=token, retries=0)
+    fake.fail("ApplicationService_Sync", *UNAVAILABLE, times=1, after=True)
+    fake.fail("ApplicationService_Get", *UNAVAILABLE, times=1)
+    with pytest.raises(ServerError) as info:
+        client.sync("web")
+    assert "unknown whether the operation started" in str(info.value)
     assert len(fake.calls("ApplicationService_Sync")) == 1
 
 
@@ -260,7 +302,7 @@ def test_token_never_appears_in_errors_or_logs(fake, make_client, caplog):
     errors = []
     # A server error that echoes the token back (some proxies do).
     fake.fail("ApplicationService_Get", 500, 13, f"bad bearer {secret}")
-    fake.fail("ApplicationService_Sync", 503, 14, f"token {PASSWORD} {secret}")
+    fake.fail("ApplicationService_Sync", 503, 14, f"token {PASSWORD} {secret}", times=2)
     fake.fail("ApplicationService_ResourceTree", 200, raw=secret.encode())
     fake.forbidden.add("hidden")
     for call in (lambda: client.get("web"), lambda: client.sync("web"),

@@ -69,25 +69,11 @@ def test_install_pins_argocd_by_release_tag():
 
 
 @pytest.fixture(scope="module")
-def install(tmp_path_factory) -> list[dict]:
-    """argocd/install rendered with a local stand-in for the remote manifest."""
-    work = tmp_path_factory.mktemp("install") / "argocd"
-    shutil.copytree(ARGOCD / "install", work / "install")
-    shutil.copytree(ARGOCD / "cmp", work / "cmp")
-    (work / "install" / "upstream.yaml").write_text(yaml.safe_dump_all([
-        {"apiVersion": "apps/v1", "kind": "Deployment",
-         "metadata": {"name": "argocd-repo-server"},
-         "spec": {"selector": {"matchLabels": {"app": "repo"}}, "template": {
-             "metadata": {"labels": {"app": "repo"}},
-             "spec": {"containers": [{"name": "argocd-repo-server", "image": "argocd"}],
-                      "volumes": [{"name": "var-files", "emptyDir": {}},
-                                  {"name": "plugins", "emptyDir": {}}]}}}},
-        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "argocd-cm"}},
-        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "argocd-cmd-params-cm"}},
-    ]))
-    kfile = work / "install" / "kustomization.yaml"
-    kfile.write_text(re.sub(r"https://\S+/install\.yaml", "upstream.yaml", kfile.read_text()))
-    return build(work / "install")
+def install() -> list[dict]:
+    """argocd/install as the project renders it offline: upstream's install.yaml
+    from the pinned Go module (tests/argocd/test_argocd_install.py)."""
+    from kustguard.pipeline import render_objects
+    return render_objects(ARGOCD / "install")
 
 
 def _find(objs, kind, prefix):

@@ -22,7 +22,8 @@ def _finished(phase: str = "Succeeded", health: str = "Progressing", reconciled:
         status = app["status"]
         status["operationState"].update(phase=phase, finishedAt=stamp(10), message=message)
         if results is not None:
-            status["operationState"]["syncResult"] = {"revision": "abc", "resources": results}
+            synced = status["operationState"]["operation"]["sync"]["revision"]
+            status["operationState"]["syncResult"] = {"revision": synced, "resources": results}
         if phase == "Succeeded":
             status["sync"]["status"] = "Synced"
             for res in status["resources"]:

@@ -203,3 +203,37 @@ def test_key_values_are_not_printed(run_check):
     for f in findings:
         text = f.message + f.hint + repr(f.extra)
         assert "czNjcjN0" not in text and "s3cr3t" not in text
+
+
+EXTERNAL = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: repo-server, namespace: argocd}
+spec:
+  template:
+    spec:
+      containers:
+        - name: redis-client
+          image: redis:7
+          env:
+            - name: REDIS_PASSWORD
+              valueFrom: {secretKeyRef: {name: argocd-redis, key: auth}}
+      volumes:
+        - name: age
+          secret:
+            secretName: age-key
+            items: [{key: keys.txt, path: keys.txt}, {key: other.txt, path: o}]
+"""
+
+
+def test_secrets_the_environment_declares_external_resolve_with_their_keys(run_check):
+    declared = {("argocd", "argocd-redis"): None, ("argocd", "age-key"): frozenset({"keys.txt"})}
+    findings = run_check("secret-refs", EXTERNAL, external_secrets=declared)
+    assert [f.message for f in findings] == [
+        "volume 'age' refers to key 'other.txt' of Secret 'age-key', which has no such key"]
+    undeclared = run_check("secret-refs", EXTERNAL)
+    assert len(undeclared) == 2 and all("does not render" in f.message for f in undeclared)
+    elsewhere = run_check("secret-refs", EXTERNAL,
+                          external_secrets={("other", "argocd-redis"): None,
+                                            ("other", "age-key"): None})
+    assert len(elsewhere) == 2  # another namespace's Secret does not count

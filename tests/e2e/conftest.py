@@ -28,6 +28,7 @@ sys.path.insert(0, str(HERE))
 
 import e2e_project as project  # noqa: E402
 from kustguard_e2e.controlplane import Binaries, ControlPlane  # noqa: E402
+from kustguard_e2e.install import RenderedInstall  # noqa: E402
 
 from kustguard.argocd import ArgoCD  # noqa: E402
 
@@ -111,15 +112,13 @@ def cluster(e2e_binaries: Binaries, request: pytest.FixtureRequest) -> Iterator[
 
 @pytest.fixture(scope="session")
 def argocd(cluster: ControlPlane, shared_dir: Path) -> ControlPlane:
-    """Argo CD on the cluster: CRDs, config (with the project's own argocd-cm and
-    argocd-cmd-params-cm settings), redis, the kustguard plugin server,
-    repo-server, application controller and API server."""
+    """Argo CD on the cluster: CRDs, the ConfigMaps of the rendered argocd/install,
+    redis, the kustguard plugin server (its plugin.yaml and environment from
+    the same rendering), repo-server, application controller and API server."""
     crds = project.argocd_crds(shared_dir, cluster.bins.argocd_install_manifest)
-    cluster.start_argocd(crds=crds,
-                         settings=project.argocd_settings(),
-                         plugin_config=project.plugin_config(),
+    cluster.start_argocd(crds=crds, install=RenderedInstall(project.install_objects()),
                          tool_path=project.plugin_tool_path(),
-                         plugin_env={"SOPS_AGE_KEY_FILE": str(project.age_key_file())})
+                         bootstrap_secrets=[project.age_key_secret()])
     return cluster
 
 

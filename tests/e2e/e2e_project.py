@@ -4,6 +4,8 @@ Applications, the Argo CD settings; and a git remote holding a copy of it."""
 from __future__ import annotations
 
 import base64
+import copy
+import functools
 import json
 import os
 import re
@@ -19,6 +21,7 @@ from kustguard.argocd import Session
 from kustguard.discover import entries_from_args
 from kustguard.kustomization import dependencies
 from kustguard.toolchain import find_tool, tool_dirs, tool_env, venv_bin
+from kustguard.upstream import pins_for
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 E2E_DIR = REPO_ROOT / "e2e"
@@ -94,18 +97,16 @@ def bootstrap_objects(repo_url: str, env: str = "k3d") -> list[dict]:
     return out
 
 
-def argocd_settings() -> dict[str, dict[str, str]]:
-    """The data of the project's argocd-cm and argocd-cmd-params-cm patches."""
-    out: dict[str, dict[str, str]] = {}
-    for path in sorted((REPO_ROOT / "argocd" / "install" / "patches").glob("*.yaml")):
-        for doc in load_docs(path):
-            if doc.get("kind") == "ConfigMap":
-                out.setdefault(doc["metadata"]["name"], {}).update(doc.get("data") or {})
-    return out
+@functools.cache
+def _install_objects() -> tuple:
+    from kustguard.pipeline import render_objects
+    return tuple(render_objects(REPO_ROOT / "argocd" / "install"))
 
 
-def plugin_config() -> Path:
-    return REPO_ROOT / "argocd" / "cmp" / "plugin.yaml"
+def install_objects() -> list[dict]:
+    """argocd/install as the project renders it (upstream's install.yaml from the
+    pinned Go module, the project's patches): what the Argo CD processes run."""
+    return copy.deepcopy(list(_install_objects()))
 
 
 def plugin_tool_path() -> list[Path]:
@@ -117,11 +118,25 @@ def age_key_file() -> Path:
     return (REPO_ROOT / "keys" / "demo.agekey").resolve()
 
 
+def age_key_secret() -> dict:
+    """The Secret the bootstrap creates from the age key (scripts/k3d-up.sh)."""
+    return {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+            "metadata": {"name": "kustguard-age-key", "namespace": "argocd"},
+            "data": {"keys.txt": base64.b64encode(age_key_file().read_bytes()).decode()}}
+
+
 # -- rendering ------------------------------------------------------------------------
 def offline_entries() -> list:
     """Every kustomization the validator discovers that renders without the
-    network (argocd/install pulls Argo CD's install.yaml by URL)."""
-    return [e for e in entries_from_args(REPO_ROOT, []) if not dependencies(e.path).remote]
+    network: all of them (argocd/install's remote install.yaml is pinned to a
+    file of the Argo CD Go module, see kustguard.upstream)."""
+    out = []
+    for entry in entries_from_args(REPO_ROOT, []):
+        remote = dependencies(entry.path).remote
+        pinned = {p.url for p in pins_for(entry.path)}
+        if set(remote) <= pinned:
+            out.append(entry)
+    return out
 
 
 def render_decrypted(folder: Path, repo_root: Path = REPO_ROOT) -> list[dict]:

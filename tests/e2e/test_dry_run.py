@@ -62,6 +62,7 @@ def test_the_entries_cover_every_environment():
     envs = {p.name for p in (Path(__file__).parents[2] / "overlays").iterdir() if p.is_dir()}
     names = {e.name for e in ENTRIES}
     assert {f"overlays/{env}" for env in envs} <= names
+    assert "argocd/install" in names  # rendered from the pinned upstream manifest
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e.name)

@@ -82,3 +82,23 @@ def test_component_intents_apply_where_the_component_is_deployed(make_repo, kust
                                                      .resolve().parents[2] / ".tools/bin")})
     assert done.returncode == 1, done.stdout + done.stderr
     assert "components/api/intents.yaml:5" in done.stdout
+
+
+def test_external_secrets_are_read_with_their_keys(tmp_path):
+    (tmp_path / "environment.yaml").write_text(HEAD + (
+        "externalSecrets:\n"
+        "  - {namespace: argocd, name: age, keys: [keys.txt], createdBy: the bootstrap}\n"
+        "  - {namespace: argocd, name: redis, createdBy: Argo CD}\n"))
+    env = load_environment(tmp_path, "argocd/install", "1.32")
+    assert env.external_secrets == {("argocd", "age"): frozenset({"keys.txt"}),
+                                    ("argocd", "redis"): None}
+
+
+@pytest.mark.parametrize("entry, message", [
+    ("{namespace: argocd, name: age}", r"externalSecrets\[0\] needs namespace, name and createdBy"),
+    ("{namespace: argocd, name: age, createdBy: me, keys: keys.txt}", "keys must be a list"),
+])
+def test_external_secrets_must_say_who_creates_them(tmp_path, entry, message):
+    (tmp_path / "environment.yaml").write_text(HEAD + f"externalSecrets:\n  - {entry}\n")
+    with pytest.raises(InputError, match=message):
+        load_environment(tmp_path, "argocd/install", "1.32")

@@ -42,6 +42,10 @@ class Environment:
     # Raw intent entries by file (components' first, then the environment's).
     intents: list[IntentFile] = field(default_factory=list)
     settings: dict[str, Any] = field(default_factory=dict)
+    # (namespace, name) -> keys of Secrets created outside the manifests
+    # (by the bootstrap, or by the software itself); None: keys not stated.
+    external_secrets: dict[tuple[str, str], frozenset[str] | None] = \
+        field(default_factory=dict)
     path: Path | None = None
 
 
@@ -79,7 +83,7 @@ def load_environment(entry: Path, name: str, default_version: str) -> Environmen
     if not path.is_file():
         return Environment(name=name, kubernetes_version=default_version, intents=intents)
     doc = _mapping(path, ENVIRONMENT_KIND)
-    for key in ("storageClasses", "ingressClasses"):
+    for key in ("storageClasses", "ingressClasses", "externalSecrets"):
         if not isinstance(doc.get(key) or [], list):
             raise InputError(f"{key} must be a list", path, 1, f"write {key}: as a YAML list")
     version = str(doc.get("kubernetesVersion") or default_version)
@@ -95,5 +99,24 @@ def load_environment(entry: Path, name: str, default_version: str) -> Environmen
         ingress_classes=[str(s) for s in doc.get("ingressClasses") or []],
         intents=intents,
         settings=dict(doc.get("settings") or {}),
+        external_secrets=_external_secrets(doc.get("externalSecrets") or [], path),
         path=path,
     )
+
+
+def _external_secrets(entries: list, path: Path) -> dict[tuple[str, str], frozenset[str] | None]:
+    """``externalSecrets: [{namespace, name, keys, createdBy}]``: who creates each
+    is required, so the declaration documents itself."""
+    out: dict[tuple[str, str], frozenset[str] | None] = {}
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, dict) or not all(
+                isinstance(entry.get(k), str) and entry.get(k)
+                for k in ("namespace", "name", "createdBy")):
+            raise InputError(f"externalSecrets[{i}] needs namespace, name and createdBy",
+                             path, 1, "say who creates the Secret in createdBy")
+        keys = entry.get("keys")
+        if keys is not None and not isinstance(keys, list):
+            raise InputError(f"externalSecrets[{i}].keys must be a list", path, 1)
+        out[(entry["namespace"], entry["name"])] = \
+            frozenset(str(k) for k in keys) if keys is not None else None
+    return out

@@ -6,6 +6,9 @@ the shape-only switch: an unchanged overlay is never rendered twice.
 Each render goes through a small wrapper kustomization that adds
 `buildMetadata: [originAnnotations, transformerAnnotations]`, so every object
 names its source file and the kustomizations that transformed it.
+An entry point whose remote resources are pinned (`upstream.toml`, see
+kustguard.upstream) is rendered from a mirror that uses the verified local
+copies instead, with no network.
 """
 from __future__ import annotations
 
@@ -23,6 +26,10 @@ from kustguard.discover import Entry
 from kustguard.errors import InputError
 from kustguard.kustomization import dependencies
 from kustguard.toolchain import Renderer, tool_env
+from kustguard.upstream import UpstreamUnavailable, mirror, pins_for
+
+# The mirror of a pinned entry links out of itself (see kustguard.upstream).
+LOAD_ANYWHERE = ("--load-restrictor", "LoadRestrictionsNone")
 
 RENDER_TIMEOUT_S = 300
 # What the wrapper asks kustomize to record; part of the cache key.
@@ -81,11 +88,11 @@ class RenderEngine:
         except ValueError:
             return str(path)
 
-    def _wrapper(self, entry: Entry) -> Path:
+    def _wrapper(self, entry: Entry, source: Path | None = None) -> Path:
         safe = entry.name.replace("/", "__").replace("..", "_")
         folder = self.cache_dir / "wrap" / safe
         folder.mkdir(parents=True, exist_ok=True)
-        rel = os.path.relpath(entry.path.resolve(), folder.resolve())
+        rel = os.path.relpath((source or entry.path).resolve(), folder.resolve())
         # A Component is built on its own by listing it under components.
         field = "components" if entry.kind == "component" else "resources"
         text = ("# Generated: renders the entry point with origin annotations.\n"
@@ -115,12 +122,23 @@ class RenderEngine:
             for path in files:
                 if path.suffix in (".yaml", ".yml"):
                     yamlload.load_file(path, display=self._display(path))
+            argv = list(self.renderer.argv)
+            pins = pins_for(entry.path) if remote else []
+            if pins:
+                safe = entry.name.replace("/", "__").replace("..", "_")
+                source = mirror(entry.path, self.repo_root, self.cache_dir / "mirror" / safe,
+                                pins)
+                wrapper = self._wrapper(entry, source)
+                argv += LOAD_ANYWHERE
         except InputError as exc:
             if exc.path is not None and Path(exc.path).is_absolute():
                 exc.path = self._display(Path(exc.path))
             return RenderResult(entry, status="error", error=str(exc), wrapper_dir=wrapper)
+        except UpstreamUnavailable as exc:
+            return RenderResult(entry, status="remote-unreachable", wrapper_dir=wrapper,
+                                error=f"pinned upstream file unavailable: {exc}")
         try:
-            proc = subprocess.run([*self.renderer.argv, str(wrapper)], capture_output=True,
+            proc = subprocess.run([*argv, str(wrapper)], capture_output=True,
                                   env=self._env, timeout=RENDER_TIMEOUT_S, cwd=self.repo_root)
         except subprocess.TimeoutExpired:
             return RenderResult(entry, status="error", wrapper_dir=wrapper,

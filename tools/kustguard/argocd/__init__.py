@@ -22,10 +22,10 @@ from kustguard.argocd.errors import (
 from kustguard.argocd.options import RetryPolicy, SyncResource
 from kustguard.argocd.session import Session
 from kustguard.argocd.status import AppStatus, ResourceProblem
-from kustguard.argocd.wait import Outcome, Waiter, WaitResult, wait_for
+from kustguard.argocd.wait import Goal, Outcome, Waiter, WaitResult, wait_for
 
 __all__ = [
-    "AppStatus", "ArgoCD", "ArgoCDError", "BadRequest", "InvalidResponse", "NotFound",
+    "AppStatus", "ArgoCD", "ArgoCDError", "BadRequest", "Goal", "InvalidResponse", "NotFound",
     "OperationInProgress", "Outcome", "PermissionDenied", "ResourceProblem", "RetryPolicy",
     "ServerError", "Session", "SyncResource", "TLSError", "TransportError", "Unauthenticated",
     "WaitResult", "Waiter", "wait_for",

@@ -1,4 +1,4 @@
-"""``kustguard argocd status|sync|wait|diff|rollback|terminate``.
+"""``kustguard argocd list|get|status|history|sync|wait|diff|rollback|terminate|refresh|logs``.
 
 The server comes from ``--server`` or ``ARGOCD_SERVER``; credentials only
 from the environment (``ARGOCD_AUTH_TOKEN``, or ``ARGOCD_USERNAME`` and
@@ -16,6 +16,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any, TextIO
 
 from kustguard.argocd.client import REFRESH_MODES, ArgoCD
@@ -23,11 +24,20 @@ from kustguard.argocd.errors import ArgoCDError
 from kustguard.argocd.options import STRATEGIES, RetryPolicy, SyncResource
 from kustguard.argocd.session import ENV_SERVER, Session
 from kustguard.argocd.status import AppStatus
-from kustguard.argocd.table import diff_table, status_table
-from kustguard.argocd.wait import Waiter, WaitResult
+from kustguard.argocd.table import (
+    details_text,
+    diff_table,
+    history_table,
+    list_table,
+    status_table,
+)
+from kustguard.argocd.views import AppDetails, HistoryEntry
+from kustguard.argocd.wait import Goal, Waiter, WaitResult, now_utc
 from kustguard.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, InputError
 
 Handler = Callable[[argparse.Namespace], int]
+ENVIRONMENT_LABEL = "kustguard.io/environment"
+FOLLOW_IDLE_SECONDS = 3600.0  # a followed log may stay quiet for long
 
 
 def _common() -> argparse.ArgumentParser:
@@ -45,7 +55,8 @@ def _common() -> argparse.ArgumentParser:
     conn.add_argument("--read-timeout", type=float, default=30.0, metavar="SECONDS")
     conn.add_argument("--app-namespace", help="namespace of the Application, if not Argo CD's")
     common.add_argument("--project", help="the app's project; a mismatch answers not found")
-    common.add_argument("--format", choices=("table", "json"), default="table")
+    common.add_argument("--output", "-o", "--format", dest="format", choices=("table", "json"),
+                        default="table", help="table (default) or json")
     return common
 
 
@@ -65,9 +76,41 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     """Add the ``argocd`` command group to the main CLI's sub-parsers."""
     common = _common()
     parser = subparsers.add_parser(
-        "argocd", help="status, sync, wait, diff, rollback and terminate Argo CD apps",
+        "argocd", help="list, inspect, sync, wait for, roll back and stop Argo CD apps",
         description=__doc__.split("\n\n")[0].strip("`"))
     sub = parser.add_subparsers(dest="argocd_command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("list", parents=[common], help="applications, filtered")
+    p.add_argument("--selector", "-l", metavar="LABELS",
+                   help="label selector, e.g. kustguard.io/tier=apps")
+    p.add_argument("--environment", "-e", metavar="ENV",
+                   help=f"only apps labelled {ENVIRONMENT_LABEL}=ENV")
+    p.set_defaults(handler=cmd_list)
+
+    p = sub.add_parser("get", parents=[common],
+                       help="summary, conditions and resource tree with health")
+    p.add_argument("app", metavar="APP")
+    p.add_argument("--refresh", choices=REFRESH_MODES, help="re-read git before answering")
+    p.set_defaults(handler=cmd_get)
+
+    p = sub.add_parser("history", parents=[common], help="deployments, with ids for rollback")
+    p.add_argument("app", metavar="APP")
+    p.set_defaults(handler=cmd_history)
+
+    p = sub.add_parser("refresh", parents=[common], help="have Argo CD re-read git now")
+    p.add_argument("app", metavar="APP")
+    p.add_argument("--hard", action="store_true", help="re-render too (no manifest cache)")
+    p.set_defaults(handler=cmd_refresh)
+
+    p = sub.add_parser("logs", parents=[common], help="logs of a resource's pods")
+    p.add_argument("app", metavar="APP")
+    p.add_argument("resource", metavar="GROUP:KIND:[NS/]NAME",
+                   help="e.g. apps:Deployment:todo/todo or :Pod:todo/todo-7d9f-x")
+    p.add_argument("--container", "-c")
+    p.add_argument("--tail", type=int, metavar="LINES")
+    p.add_argument("--since-seconds", type=int, metavar="SECONDS")
+    p.add_argument("--follow", "-f", action="store_true")
+    p.set_defaults(handler=cmd_logs)
 
     p = sub.add_parser("status", parents=[common], help="sync and health of apps")
     p.add_argument("apps", nargs="+", metavar="APP")
@@ -125,7 +168,9 @@ def _client(args: argparse.Namespace) -> ArgoCD:
             connect_timeout=args.connect_timeout, read_timeout=args.read_timeout,
             plaintext=args.plaintext)
     except ValueError as exc:
-        raise InputError(str(exc), hint=f"e.g. --server argocd.example.com or {ENV_SERVER}")
+        about_server = "server" in str(exc)
+        raise InputError(str(exc), hint=f"e.g. --server argocd.example.com or {ENV_SERVER}"
+                         if about_server else "")
     return ArgoCD(session, app_namespace=args.app_namespace)
 
 
@@ -171,17 +216,20 @@ def _progress(args: argparse.Namespace, name: str) -> Callable[[dict], None]:
     return show
 
 
-def _wait(args: argparse.Namespace, client: ArgoCD, name: str,
-          app: dict | None) -> int:
-    if args.timeout <= 0:
-        raise InputError("--timeout must be positive")
-    waiter = Waiter(client, name, timeout=args.timeout,
+def _wait(args: argparse.Namespace, client: ArgoCD, name: str, app: dict | None, *,
+          goal: Goal = Goal.CONVERGE, since: datetime | None = None) -> int:
+    waiter = Waiter(client, name, timeout=args.timeout, goal=goal, since=since,
                     terminate_on_timeout=args.terminate_on_timeout, project=args.project,
                     poll_interval=args.poll_interval,
                     on_update=_progress(args, name) if args.format == "table" else None)
     result = waiter.run(app)
     _report_wait(args, result)
     return result.exit_code
+
+
+def _check_timeout(args: argparse.Namespace) -> None:
+    if getattr(args, "timeout", 1) <= 0:
+        raise InputError("--timeout must be positive")
 
 
 def _report_wait(args: argparse.Namespace, result: WaitResult) -> None:
@@ -198,6 +246,78 @@ def _report_wait(args: argparse.Namespace, result: WaitResult) -> None:
 
 
 # -- commands ------------------------------------------------------------------
+
+@_guard
+def cmd_list(args: argparse.Namespace, client: ArgoCD) -> int:
+    """Applications matching the filters, with sync and health."""
+    terms = [t for t in (args.selector,
+                         f"{ENVIRONMENT_LABEL}={args.environment}" if args.environment
+                         else None) if t]
+    apps = client.list_applications(selector=",".join(terms) or None,
+                                    projects=[args.project] if args.project else ())
+    statuses = sorted((AppStatus.from_app(a) for a in apps), key=lambda s: s.name)
+    if args.format == "json":
+        _emit_json(args, [s.to_dict() for s in statuses])
+    else:
+        print(list_table(statuses), file=_out(args))
+    return EXIT_CLEAN
+
+
+@_guard
+def cmd_get(args: argparse.Namespace, client: ArgoCD) -> int:
+    """One app: its summary, conditions, and resource tree with health."""
+    app = client.get(args.app, refresh=args.refresh, project=args.project)
+    details = AppDetails.from_app(app, client.resource_tree(args.app, project=args.project))
+    if args.format == "json":
+        _emit_json(args, details.to_dict())
+    else:
+        print(details_text(details), file=_out(args))
+    return EXIT_CLEAN
+
+
+@_guard
+def cmd_history(args: argparse.Namespace, client: ArgoCD) -> int:
+    """The app's deployments; ``rollback APP ID`` takes an id from here."""
+    entries = [HistoryEntry.from_wire(e) for e in client.history(args.app, project=args.project)]
+    if args.format == "json":
+        _emit_json(args, [e.to_dict() for e in entries])
+    else:
+        print(history_table(args.app, entries), file=_out(args))
+    return EXIT_CLEAN
+
+
+@_guard
+def cmd_refresh(args: argparse.Namespace, client: ArgoCD) -> int:
+    """Re-read git now, and show the state the refresh left."""
+    status = AppStatus.from_app(client.refresh(args.app, hard=args.hard, project=args.project))
+    if args.format == "json":
+        _emit_json(args, status.to_dict())
+    else:
+        print(status_table([status]), file=_out(args))
+    return EXIT_CLEAN
+
+
+@_guard
+def cmd_logs(args: argparse.Namespace, client: ArgoCD) -> int:
+    """Log lines of the pods of one resource of the app (JSON: one object a line)."""
+    try:
+        resource = SyncResource.parse(args.resource)
+    except ValueError as exc:
+        raise InputError(str(exc))
+    lines = client.logs(args.app, kind=resource.kind, resource_name=resource.name,
+                        group=resource.group, namespace=resource.namespace or None,
+                        container=args.container, tail_lines=args.tail,
+                        since_seconds=args.since_seconds, follow=args.follow,
+                        project=args.project,
+                        idle_timeout=FOLLOW_IDLE_SECONDS if args.follow else None)
+    out = _out(args)
+    for line in lines:
+        if args.format == "json":
+            print(json.dumps(line.to_dict(), sort_keys=True), file=out, flush=True)
+        else:
+            print(f"{line.pod}: {line.content}", file=out, flush=True)
+    return EXIT_CLEAN
+
 
 @_guard
 def cmd_status(args: argparse.Namespace, client: ArgoCD) -> int:
@@ -225,12 +345,17 @@ def cmd_sync(args: argparse.Namespace, client: ArgoCD) -> int:
                  if args.retry_limit is not None else None)
     except ValueError as exc:
         raise InputError(str(exc))
+    _check_timeout(args)
+    since = now_utc()
     app = client.sync(args.app, revision=args.revision, prune=args.prune,
                       dry_run=args.dry_run, resources=resources,
                       sync_options=args.sync_option, strategy=args.strategy,
                       force=args.force, retry=retry, project=args.project)
     if args.wait:
-        return _wait(args, client, args.app, app)
+        # A sync to a chosen revision may leave the app OutOfSync with its
+        # target, as a rollback does: wait for the operation and health.
+        goal = Goal.OPERATION if args.revision else Goal.CONVERGE
+        return _wait(args, client, args.app, app, goal=goal, since=since)
     _report_started(args, "sync", app)
     return EXIT_CLEAN
 
@@ -247,6 +372,7 @@ def _report_started(args: argparse.Namespace, what: str, app: dict) -> None:
 @_guard
 def cmd_wait(args: argparse.Namespace, client: ArgoCD) -> int:
     """Wait until the app is Synced and Healthy, Degraded, Failed or timed out."""
+    _check_timeout(args)
     return _wait(args, client, args.app, None)
 
 
@@ -266,10 +392,12 @@ def cmd_diff(args: argparse.Namespace, client: ArgoCD) -> int:
 @_guard
 def cmd_rollback(args: argparse.Namespace, client: ArgoCD) -> int:
     """Sync back to history entry HISTORY_ID (see ``status --format json``)."""
+    _check_timeout(args)
+    since = now_utc()
     app = client.rollback(args.app, args.id, prune=args.prune, dry_run=args.dry_run,
                           project=args.project)
     if args.wait:
-        return _wait(args, client, args.app, app)
+        return _wait(args, client, args.app, app, goal=Goal.OPERATION, since=since)
     _report_started(args, "rollback", app)
     return EXIT_CLEAN
 

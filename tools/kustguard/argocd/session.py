@@ -4,10 +4,22 @@ One :class:`Session` talks to one Argo CD API server. It holds the token in a
 private attribute, never logs headers, and scrubs every secret it knows from
 the text of the errors it raises.
 
+Credentials are cleaned before use: surrounding whitespace (a trailing
+``\r`` or ``\n`` from a file or a Windows-edited env file) is stripped, and a
+token with any other control character or inner whitespace is refused with
+an error that does not quote it. Every error text is scrubbed of each secret
+in every encoding a server or proxy could echo it in: raw, JSON-escaped,
+URL-encoded and base64 (:mod:`kustguard.argocd.secrets`).
+
+Every request but a GET carries ``Content-Type: application/json``, a
+bodiless DELETE included: argocd-server answers any other non-GET request
+with 415 "Invalid content type".
+
 Retries: idempotent calls (GET, PUT, DELETE, and the login) are retried with
 exponential backoff on connection errors, timeouts and 502/503/504. A call
-marked non-idempotent (a sync or rollback ``POST``) is sent exactly once:
-Argo CD may have accepted it even when the answer was lost.
+marked non-idempotent (a sync or rollback ``POST``) is sent exactly once
+here: Argo CD may have accepted it even when the answer was lost. The client
+(:mod:`kustguard.argocd.client`) reads the app before it sends one again.
 """
 from __future__ import annotations
 
@@ -24,6 +36,7 @@ from urllib.parse import urlsplit
 import requests
 import urllib3
 
+from kustguard.argocd import secrets
 from kustguard.argocd.errors import (
     GRPC_FAILED_PRECONDITION,
     OPERATION_IN_PROGRESS_TEXT,
@@ -52,7 +65,7 @@ RETRY_STATUSES = frozenset({502, 503, 504})
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 # Statuses with which a proxy (not Argo CD itself) says it has no stream endpoint.
 STREAM_MISSING_STATUSES = frozenset({404, 405, 501})
-REDACTED = "***"
+JSON = "application/json"
 
 
 def normalize_server(server: str, *, plaintext: bool = False) -> str:
@@ -107,10 +120,15 @@ class Session:
         self.retries = max(0, int(retries))
         self.backoff = float(backoff)
         self.max_backoff = float(max_backoff)
-        self._token = token or None
-        self._username = username or None
-        self._password = password or None
-        self._secrets: set[str] = {s for s in (token, password) if s}
+        self._token = secrets.clean_token(token, ENV_TOKEN)
+        self._username = secrets.clean_username(username, ENV_USERNAME)
+        self._password = secrets.clean_password(password, ENV_PASSWORD)
+        self._secrets = secrets.Redactor()
+        self._secrets.add(self._token)
+        self._secrets.add(self._password)
+        # The raw values too: a caller may print what it passed in.
+        self._secrets.add(token)
+        self._secrets.add(password)
         self._http = http or requests.Session()
         self._http.headers["User-Agent"] = "kustguard-argocd"
         self._http.headers["Accept"] = "application/json"
@@ -151,9 +169,8 @@ class Session:
         return self._token is not None
 
     def redact(self, text: str) -> str:
-        for secret in sorted(self._secrets, key=len, reverse=True):
-            text = text.replace(secret, REDACTED)
-        return text
+        """``text`` without any known secret, in any encoding it could be echoed in."""
+        return self._secrets.redact(text)
 
     # -- auth ----------------------------------------------------------------
     def login(self) -> None:
@@ -168,8 +185,11 @@ class Session:
         if not isinstance(token, str) or not token:
             raise InvalidResponse("login answered without a token", method="POST",
                                   path="/api/v1/session")
-        self._token = token
         self._secrets.add(token)
+        try:
+            self._token = secrets.clean_token(token, "the token the login returned")
+        except ValueError as exc:
+            raise InvalidResponse(str(exc), method="POST", path="/api/v1/session") from None
         log.debug("logged in to %s as %s", self.base_url, self._username)
 
     def _auth_headers(self) -> dict[str, str]:
@@ -263,7 +283,7 @@ class Session:
                         and self._error_body(response) is None:
                     status = response.status_code
                     response.close()
-                    raise StreamUnavailable("the server has no watch stream here",
+                    raise StreamUnavailable("the server does not serve this stream",
                                             status=status, method=method, path=path)
                 try:
                     raise self._error_from(response, method, path, project)
@@ -275,6 +295,8 @@ class Session:
               retry: bool, headers: dict[str, str], stream: bool,
               timeout: tuple[float, float] | None) -> requests.Response:
         url = self.base_url + path
+        if method != "GET":
+            headers = {**headers, "Content-Type": JSON}
         attempts = self.retries + 1 if retry else 1
         for attempt in range(attempts):
             last = attempt + 1 >= attempts
@@ -297,6 +319,11 @@ class Session:
                 log.info("%s %s: %s; retrying", method, path, type(exc).__name__)
                 self._sleep(attempt, None)
                 continue
+            except (requests.RequestException, ValueError) as exc:
+                # InvalidHeader and friends quote the header value: redact.
+                raise TransportError(self.redact(f"the request could not be sent: "
+                                                 f"{_reason(exc)}"),
+                                     method=method, path=path) from None
             log.debug("%s %s -> %s", method, path, response.status_code)
             if response.status_code in RETRY_STATUSES and not last:
                 retry_after = response.headers.get("Retry-After")
@@ -344,7 +371,9 @@ class Session:
             message = str(body.get("message") or body.get("error") or "")
             code = body.get("code") if isinstance(body.get("code"), int) else None
         else:
-            text = response.text.strip().splitlines()
+            # Redact before cutting: a cut could leave half a secret unmatched.
+            raw = response.content.decode("utf-8", errors="replace")
+            text = self.redact(raw).strip().splitlines()
             message = text[0][:200] if text else ""
             code = None
         return self._error_for(response.status_code, message or response.reason or "error",

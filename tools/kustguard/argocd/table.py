@@ -5,6 +5,7 @@ from collections.abc import Sequence
 
 from kustguard.argocd.diff import ResourceDiff
 from kustguard.argocd.status import AppStatus, ResourceProblem
+from kustguard.argocd.views import AppDetails, HistoryEntry
 
 STATUS_HEADERS = ("NAME", "PROJECT", "SYNC", "HEALTH", "REVISION", "LAST SYNC", "OPERATION")
 
@@ -49,3 +50,37 @@ def diff_table(name: str, diffs: Sequence[ResourceDiff]) -> str:
         return f"{name}: live state matches the target"
     summary = render(("RESOURCE", "CHANGE"), [(d.ref, d.change) for d in diffs])
     return "\n".join([summary, ""] + [d.text.rstrip("\n") for d in diffs if d.text])
+
+
+def list_table(statuses: Sequence[AppStatus]) -> str:
+    if not statuses:
+        return "no applications"
+    rows = [(s.name, s.project, s.sync, s.health, short_revision(s.revision) or "-",
+             s.phase or "-") for s in statuses]
+    return render(("NAME", "PROJECT", "SYNC", "HEALTH", "REVISION", "OPERATION"), rows)
+
+
+def details_text(details: AppDetails) -> str:
+    s = details.status
+    operation = f"{s.phase}: {s.message}" if s.message else (s.phase or "-")
+    lines = [f"Name:         {s.name}", f"Project:      {s.project}",
+             f"Source:       {details.repo} {details.path} @ {details.target_revision}",
+             f"Destination:  {details.destination}",
+             f"Sync:         {s.sync} ({short_revision(s.revision) or '-'})",
+             f"Health:       {s.health}", f"Operation:    {operation}"]
+    if details.conditions:
+        lines.append("Conditions:")
+        lines += [f"  {c['type']}: {c['message']}" for c in details.conditions]
+    if details.resources:
+        rows = [("  " * r.depth + r.kind, r.namespace or "-", r.name, r.health or "-",
+                 r.sync or "-", r.message) for r in details.resources]
+        lines += ["", render(("KIND", "NAMESPACE", "NAME", "HEALTH", "SYNC", "MESSAGE"), rows)]
+    return "\n".join(lines)
+
+
+def history_table(name: str, entries: Sequence[HistoryEntry]) -> str:
+    if not entries:
+        return f"{name}: no deployment history"
+    rows = [(str(e.id), short_revision(e.revision), e.deployed_at or "-", e.initiated_by or "-")
+            for e in entries]
+    return render(("ID", "REVISION", "DEPLOYED", "BY"), rows)

@@ -1,10 +1,18 @@
 """Wait until an application is really done, or say why it is not.
 
-"Done" means all of: no ``operation`` requested, the last operation in a
-terminal phase, sync status ``Synced``, health ``Healthy`` both at app level
-and for every managed resource in the resource tree, and an app reconciled
-after that operation finished (so a health computed before the rollout
-started is not taken for the result).
+"Done" (goal ``CONVERGE``, for ``sync --wait`` and ``wait``) means all of: no
+``operation`` requested, sync status ``Synced``, health ``Healthy`` both at
+app level and for every managed resource in the resource tree, and, if the
+last operation is current, that it ended in a terminal phase and the app
+was reconciled after it finished (so a health computed before the rollout
+started is not taken for the result). For a rollback (goal ``OPERATION``)
+the app is OutOfSync by design, so done means: the operation ended
+Succeeded and the app is Healthy.
+
+An operation is *current* when it syncs the revision the app now targets,
+or it started once the wait (or the sync it follows) began; an older one is
+ignored, so a failure that a later push fixes, or that a no-op revert leaves
+behind, is not reported. docs/argocd.md has the full table.
 
 The waiter watches ``/api/v1/stream/applications`` from the app's
 ``resourceVersion``. A dropped or silent stream is reopened after a fresh
@@ -28,6 +36,14 @@ from kustguard.argocd.errors import (
     StreamInterrupted,
     StreamUnavailable,
     TransportError,
+)
+from kustguard.argocd.operations import (
+    now_utc,
+    operation_is_current,
+    operation_running,
+    parse_time,
+    resource_version,
+    status_of,
 )
 from kustguard.argocd.status import (
     FAILED_PHASES,
@@ -77,52 +93,55 @@ class WaitResult:
         return self.outcome is Outcome.DONE
 
 
-def _status(app: dict) -> dict:
-    status = app.get("status")
-    return status if isinstance(status, dict) else {}
+class Goal(enum.Enum):
+    """What "done" means for a wait."""
+
+    CONVERGE = "converge"  # Synced and Healthy at the current target (sync, wait)
+    OPERATION = "operation"  # the operation ended Succeeded, the app Healthy (rollback)
 
 
-def _time(text: Any) -> datetime | None:
-    if not isinstance(text, str) or not text:
-        return None
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
+def _reconciled_after_operation(status: dict) -> bool:
+    op_state = status.get("operationState") or {}
+    finished = parse_time(op_state.get("finishedAt"))
+    reconciled = parse_time(status.get("reconciledAt"))
+    return not (finished and reconciled and reconciled < finished)
 
 
-def resource_version(app: dict) -> str | None:
-    meta = app.get("metadata")
-    rv = meta.get("resourceVersion") if isinstance(meta, dict) else None
-    return str(rv) if rv else None
-
-
-def operation_running(app: dict) -> bool:
-    phase = (_status(app).get("operationState") or {}).get("phase")
-    return bool(app.get("operation")) or phase in ("Running", "Terminating")
-
-
-def quick_verdict(app: dict) -> Outcome | None:
+def quick_verdict(app: dict, since: datetime | None = None,
+                  goal: Goal = Goal.CONVERGE) -> Outcome | None:
     """The verdict the Application object alone allows; None means keep waiting.
 
-    ``DONE`` here is a candidate: the waiter confirms it against the tree.
+    An operation counts only when :func:`operation_is_current`; an older one
+    (a failure the push being waited for fixes, a failure a no-op revert left
+    behind) is ignored. ``DONE`` here is a candidate: the waiter confirms it
+    against the tree.
     """
-    status = _status(app)
-    op_state = status.get("operationState") or {}
-    phase = op_state.get("phase")
     if operation_running(app):
         return None
-    if phase in FAILED_PHASES:
-        return Outcome.FAILED
+    status = status_of(app)
+    phase = (status.get("operationState") or {}).get("phase")
+    current = operation_is_current(app, since)
     health = (status.get("health") or {}).get("status")
-    if health == "Degraded":
+    synced = (status.get("sync") or {}).get("status") == "Synced"
+    if goal is Goal.OPERATION:
+        if not current:
+            return None  # the operation waited for has not shown yet
+        if phase in FAILED_PHASES:
+            return Outcome.FAILED
+        if phase != "Succeeded":
+            return None
+        if health == "Degraded":
+            return Outcome.DEGRADED
+        if health != "Healthy" or not _reconciled_after_operation(status):
+            return None
+        return Outcome.DONE
+    if current and phase in FAILED_PHASES:
+        return Outcome.FAILED
+    if health == "Degraded" and (synced or current):
         return Outcome.DEGRADED
-    if phase and phase not in TERMINAL_PHASES:
+    if not synced or health != "Healthy":
         return None
-    if (status.get("sync") or {}).get("status") != "Synced" or health != "Healthy":
-        return None
-    finished, reconciled = _time(op_state.get("finishedAt")), _time(status.get("reconciledAt"))
-    if finished and reconciled and reconciled < finished:
+    if current and (phase not in TERMINAL_PHASES or not _reconciled_after_operation(status)):
         return None  # health and sync predate the end of the operation
     return Outcome.DONE
 
@@ -132,6 +151,7 @@ class Waiter:
 
     def __init__(self, client: ArgoCD, name: str, *, timeout: float,
                  terminate_on_timeout: bool = False, project: str | None = None,
+                 goal: Goal = Goal.CONVERGE, since: datetime | None = None,
                  poll_interval: float = 2.0, idle_timeout: float = 30.0,
                  reconnect_delay: float = 0.5, max_stream_failures: int = 5,
                  on_update: Callable[[dict], None] | None = None,
@@ -144,6 +164,8 @@ class Waiter:
         self.timeout = timeout
         self.terminate_on_timeout = terminate_on_timeout
         self.project = project
+        self.goal = goal
+        self.since = since
         self.poll_interval = poll_interval
         self.idle_timeout = idle_timeout
         self.reconnect_delay = reconnect_delay
@@ -157,6 +179,9 @@ class Waiter:
 
     # -- the loop ------------------------------------------------------------
     def run(self, app: dict | None = None) -> WaitResult:
+        """Wait from ``app`` (e.g. what the sync returned), or a fresh GET."""
+        if self.since is None:
+            self.since = now_utc()
         self._deadline = self.clock() + self.timeout
         if app is None:
             app = self.client.get(self.name, project=self.project)
@@ -240,17 +265,19 @@ class Waiter:
                           polled=self.polled)
 
     def _verdict(self, app: dict) -> WaitResult | None:
-        verdict = quick_verdict(app)
+        verdict = quick_verdict(app, self.since, self.goal)
         if verdict is None:
             return None
         if verdict is Outcome.DONE:
             tree = self._tree()
             if tree is None or not tree_is_healthy(tree):
                 return None  # the app-level status is ahead of the tree; keep waiting
-            return self._result(Outcome.DONE, app, f"{self.name} is Synced and Healthy", [])
+            done = (f"{self.name}: operation Succeeded, Healthy" if self.goal is Goal.OPERATION
+                    else f"{self.name} is Synced and Healthy")
+            return self._result(Outcome.DONE, app, done, [])
         problems = tree_problems(self._tree(), include_progressing=False)
         if verdict is Outcome.FAILED:
-            op_state = _status(app).get("operationState") or {}
+            op_state = status_of(app).get("operationState") or {}
             problems = sync_problems(app) + problems
             message = (f"{self.name}: operation {op_state.get('phase', 'Failed')}: "
                        f"{op_state.get('message') or 'no message'}")
@@ -260,7 +287,7 @@ class Waiter:
 
     def _timed_out(self, app: dict) -> WaitResult:
         problems = tree_problems(self._tree()) + sync_problems(app)
-        status = _status(app)
+        status = status_of(app)
         state = (f"sync {(status.get('sync') or {}).get('status', 'Unknown')}, health "
                  f"{(status.get('health') or {}).get('status', 'Unknown')}")
         message = f"{self.name}: timed out after {self.timeout:g}s ({state})"

@@ -6,7 +6,10 @@ and ``imagePullSecrets``, in the pod's own namespace of the same rendered
 overlay. References marked ``optional: true`` are exempt. A Secret's keys are
 its ``data`` plus ``stringData``; a ServiceAccount token Secret gets its keys
 from the cluster, so only its existence is checked. Secrets created by a
-cert-manager Certificate, a SealedSecret or an ExternalSecret count as present.
+cert-manager Certificate, a SealedSecret or an ExternalSecret count as present,
+and so do the Secrets the entry point's ``environment.yaml`` declares under
+``externalSecrets`` (created by a bootstrap script, or by the software itself),
+with the keys it lists.
 
 Passing::
 
@@ -37,7 +40,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from kustguard.checks import OverlayContext
-from kustguard.checks._configdata import ConfigData
+from kustguard.checks._configdata import ConfigData, Provided
 from kustguard.checks._containers import (
     env_entries, env_from_entries, iter_containers, iter_volumes, pod_spec, pod_spec_path,
 )
@@ -123,6 +126,9 @@ def check(ctx: OverlayContext) -> Iterator[Finding]:
         ns = ctx.index.namespace_of(workload)
         for ref in references(workload):
             provided = data.lookup(ref.kind, ns, ref.name)
+            if provided is None and ref.kind == "Secret" and ctx.environment is not None \
+                    and (ns, ref.name) in ctx.environment.external_secrets:
+                provided = Provided(workload, ctx.environment.external_secrets[(ns, ref.name)])
             if provided is None:
                 yield ctx.report(
                     workload,

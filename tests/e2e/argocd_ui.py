@@ -141,19 +141,25 @@ class ArgoCDUI:
         pin = spki_pin(where.hostname, where.port, ca)
         options = webdriver.ChromeOptions()
         options.binary_location = chromium
+        # Navigation returns once the document is parsed: the UI renders
+        # from its API calls afterwards, and every check polls the page.
+        options.page_load_strategy = "eager"
         for arg in ("--headless=new", "--disable-gpu", "--disable-dev-shm-usage",
                     f"--window-size={WINDOW[0]},{WINDOW[1]}", "--force-device-scale-factor=1",
                     f"--user-data-dir={workdir / 'profile'}", "--lang=en-US",
                     f"--ignore-certificate-errors-spki-list={pin}",
                     "--no-first-run", "--disable-extensions", "--disable-sync",
-                    "--disable-background-networking", "--disable-component-update"):
+                    "--disable-background-networking", "--disable-component-update",
+                    # A busy machine must not slow the page down further.
+                    "--disable-renderer-backgrounding", "--disable-background-timer-throttling",
+                    "--disable-backgrounding-occluded-windows"):
             options.add_argument(arg)
         if os.geteuid() == 0:
             # Chromium's sandbox cannot run as root (CI runs as root).
             options.add_argument("--no-sandbox")
         service = Service(driver, log_output=str(workdir / "chromedriver.log"))
         self.driver = webdriver.Chrome(options=options, service=service)
-        self.driver.set_page_load_timeout(120)
+        self.driver.set_page_load_timeout(45)
         self.shots = 0
 
     def close(self) -> None:
@@ -164,7 +170,18 @@ class ArgoCDUI:
 
     # -- navigation -----------------------------------------------------------------------
     def open(self, path: str) -> None:
-        self.driver.get(self.base_url + path)
+        """Go to ``path``. Once the UI is loaded, through its own router, as
+        its links do: Chromium can stall for a minute leaving an app's page
+        (the UI streams the app and redraws its tree), on a busy machine."""
+        here = urlsplit(self.driver.current_url)
+        if f"{here.scheme}://{here.netloc}" == self.base_url and here.path != "/login":
+            self.js("window.history.pushState({}, '', arguments[0]);"
+                    "window.dispatchEvent(new PopStateEvent('popstate', {state: {}}));", path)
+            # The UI rewrites the query with its own filters.
+            self.wait(f"the page {path}", lambda: urlsplit(self.driver.current_url).path,
+                      lambda shown: shown == urlsplit(path).path)
+        else:
+            self.driver.get(self.base_url + path)
 
     def js(self, script: str, *args: Any) -> Any:
         return self.driver.execute_script(script, *args)
@@ -194,9 +211,18 @@ class ArgoCDUI:
         self.driver.save_screenshot(str(path))
         return path
 
-    def screenshot(self, path: Path) -> Path:
+    def screenshot(self, path: Path, height: int | None = None) -> Path:
+        """A PNG of the page; ``height``: of the viewport, for a tall page."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(self.driver.get_screenshot_as_png())
+        if height:
+            self.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+                "width": WINDOW[0], "height": height, "deviceScaleFactor": 1, "mobile": False})
+            time.sleep(1)  # the tree lays itself out again
+        try:
+            path.write_bytes(self.driver.get_screenshot_as_png())
+        finally:
+            if height:
+                self.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
         return path
 
     def click_xpath(self, what: str, xpath: str, timeout: float = 30.0) -> None:
@@ -216,22 +242,26 @@ class ArgoCDUI:
         self.wait("the applications page after login",
                   lambda: urlsplit(self.driver.current_url).path, lambda p: p == "/applications")
 
-    def show_all_items(self) -> None:
-        """Every item of a paginated list on one page ("Items per page: all")."""
+    def show_all_items(self, timeout: float = 15.0) -> None:
+        """Every item of a paginated list on one page ("Items per page: all").
+        A list with no item has no such menu: then there is nothing to do."""
         anchor = "//a[starts-with(normalize-space(), 'Items per page:')]"
-        deadline = time.monotonic() + 15
-        found = self.driver.find_elements(By.XPATH, anchor)
-        while not found and time.monotonic() < deadline:  # an empty list has no menu
+        choice = "//div[contains(@class, 'argo-dropdown__content') and " \
+                 "contains(@class, 'opened')]//li[normalize-space()='all']"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:  # the list redraws as the apps stream in: find anew each time
+                found = self.driver.find_elements(By.XPATH, anchor)
+                if found and found[0].text.strip().endswith("all"):
+                    return
+                if found:
+                    self.js("arguments[0].click()", found[0])
+                    items = self.driver.find_elements(By.XPATH, choice)
+                    if items:
+                        self.js("arguments[0].click()", items[0])
+            except WebDriverException:
+                pass
             time.sleep(0.5)
-            found = self.driver.find_elements(By.XPATH, anchor)
-        if not found or found[0].text.strip().endswith("all"):
-            return
-        self.js("arguments[0].click()", found[0])
-        choice = "//div[contains(@class, 'argo-dropdown__content') and contains(@class, 'opened')]" \
-                 "//li[normalize-space()='all']"
-        self.click_xpath("'all' in the items-per-page menu", choice)
-        self.wait("all items on one page", lambda: self.driver.find_element(By.XPATH, anchor).text,
-                  lambda text: text.strip().endswith("all"))
 
     def tree(self) -> list[dict]:
         return self.js(TREE_NODES_JS)

@@ -32,6 +32,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
 WINDOW = (1440, 900)
+SCREENSHOT_SCALE = 0.8
 T = TypeVar("T")
 
 
@@ -219,7 +220,12 @@ class ArgoCDUI:
                 "width": WINDOW[0], "height": height, "deviceScaleFactor": 1, "mobile": False})
             time.sleep(1)  # the tree lays itself out again
         try:
-            path.write_bytes(self.driver.get_screenshot_as_png())
+            # At 0.8 scale: the text stays legible, the file a third smaller.
+            shot = self.driver.execute_cdp_cmd("Page.captureScreenshot", {
+                "format": "png", "clip": {"x": 0, "y": 0, "width": WINDOW[0],
+                                          "height": height or self.js("return innerHeight;"),
+                                          "scale": SCREENSHOT_SCALE}})
+            path.write_bytes(base64.b64decode(shot["data"]))
         finally:
             if height:
                 self.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})

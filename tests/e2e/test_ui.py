@@ -10,7 +10,8 @@ Healthy (alone, these tests bootstrap it and wait for the first sync):
 - Sync then Synchronize on ``k3d-todo`` ends Synced and Healthy on the page,
   and the API shows the operation the click started;
 - a pushed commit that breaks a manifest shows as the app's error condition;
-- a control: with the component label renamed, the tree check fails.
+- a control: with the component label renamed in the pushed Applications,
+  the check of the first scenario fails.
 
 Screenshots of the tree and of the synced app are kept with the control
 plane's logs; with KUSTGUARD_E2E_SCREENSHOTS=<folder> (``make
@@ -284,8 +285,9 @@ def test_a_pushed_broken_manifest_shows_the_apps_error_condition(ui, apps, deplo
 
 
 def test_control_a_renamed_component_label_fails_the_tree_check(ui, apps, deployed, client):
-    """The tree check reads the labels the UI shows: rename the label in the
-    Applications the root app syncs, and it fails, naming the label."""
+    """The first scenario's check reads the labels the UI shows: rename the
+    label in the Applications the root app syncs, and the list filtered on
+    it shows no app at all; after the revert the check passes again."""
     folder = deployed.work / "argocd" / "applications" / "k3d"
     renamed = 0
     for path in sorted(folder.glob("*.yaml")):

@@ -73,10 +73,16 @@ k3d-down:
 # (docs/e2e.md). The pinned binaries are built once from the Go module proxy
 # into a cache outside the repository. E2E_PYTEST_ARGS picks scenarios, e.g.
 #   make e2e E2E_PYTEST_ARGS='-k "dry_run or gitops_loop or decrypted"'
-.PHONY: e2e
+# The browser scenarios (tests/e2e/test_ui.py) take the README's screenshots;
+# `make e2e-screenshots` runs them alone and writes the PNGs into docs/images.
+E2E_TESTS ?= tests/e2e
+.PHONY: e2e e2e-screenshots
 e2e: setup
 	@bin=$$(nice -n 10 bash e2e/build-binaries.sh) && \
-	  KUSTGUARD_E2E_BIN="$$bin" $(PY) -m pytest -m e2e -q -rA --durations=0 tests/e2e $(E2E_PYTEST_ARGS)
+	  KUSTGUARD_E2E_BIN="$$bin" $(PY) -m pytest -m e2e -q -rA --durations=0 $(E2E_TESTS) $(E2E_PYTEST_ARGS)
+
+e2e-screenshots:
+	@KUSTGUARD_E2E_SCREENSHOTS=$(CURDIR)/docs/images $(MAKE) --no-print-directory e2e E2E_TESTS=tests/e2e/test_ui.py
 
 # Benchmarks against the peers, side by side (docs/bench.md): installs them
 # pinned into .tools, generates the corpora, writes bench/RESULTS.md.

@@ -3,7 +3,8 @@
 # a cache outside the repository keyed by version:
 #   kube-apiserver, kube-controller-manager, kube-scheduler, etcd  (Kubernetes)
 #   kwok                                                          (fake nodes)
-#   argocd (multi-call: server, repo-server, application-controller)
+#   argocd (multi-call: server, repo-server, application-controller), with
+#   the web UI of the same version (e2e/build-ui.sh) embedded and in share/ui
 # Prints the bin folder on stdout. A binary already built is reused.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -97,8 +98,19 @@ build_kwok() {
 }
 
 build_argocd() {
-  local share="$bin/../share"
-  [ -x "$bin/argocd" ] && [ -f "$share/argocd-install.yaml" ] && return 0
+  local share="$bin/../share" ui ui_sum
+  # The web UI (e2e/build-ui.sh). argocd-server serves files from
+  # --staticassets over the ones it embeds, but reads index.html only from
+  # its embedded copy (server/server.go, getIndexData): the binary embeds the
+  # build, and share/ui holds the same build for --staticassets. The digest
+  # of its index.html (which names every bundle's content hash) tells whether
+  # the binary embeds the current build.
+  ui=$(bash "$here/build-ui.sh")
+  ui_sum=$(sha256sum "$ui/index.html" | cut -d' ' -f1)
+  if [ -x "$bin/argocd" ] && [ -f "$share/argocd-install.yaml" ] && [ -f "$share/ui/index.html" ] &&
+    [ "$(cat "$share/argocd-ui.sha256" 2>/dev/null)" = "$ui_sum" ]; then
+    return 0
+  fi
   log "argo-cd $ARGOCD_VERSION"
   go mod download "github.com/argoproj/argo-cd/v3@$ARGOCD_VERSION"
   local mod src="$cache/src/argo-cd-$ARGOCD_VERSION"
@@ -107,13 +119,15 @@ build_argocd() {
   # component's environment; the harness applies the same mapping.
   mkdir -p "$share"
   install -m 0644 "$mod/manifests/install.yaml" "$share/argocd-install.yaml"
-  [ -x "$bin/argocd" ] && return 0
   if [ ! -d "$src" ]; then
     cp -r "$mod" "$src.tmp" && chmod -R u+w "$src.tmp" && mv "$src.tmp" "$src"
   fi
-  # The UI is not built: an empty dist folder lets the server embed nothing.
-  mkdir -p "$src/ui/dist/app" && touch "$src/ui/dist/app/gitkeep"
-  (cd "$src" && CGO_ENABLED=0 timed argocd go build -trimpath -ldflags "-s -w -X github.com/argoproj/argo-cd/v3/common.version=${ARGOCD_VERSION#v}" -o "$bin/argocd" ./cmd)
+  rm -rf "$src/ui/dist/app" && mkdir -p "$src/ui/dist" && cp -r "$ui" "$src/ui/dist/app"
+  # Built beside, then moved: a running argocd keeps its old file.
+  (cd "$src" && CGO_ENABLED=0 timed argocd go build -trimpath -ldflags "-s -w -X github.com/argoproj/argo-cd/v3/common.version=${ARGOCD_VERSION#v}" -o "$bin/argocd.new" ./cmd)
+  mv "$bin/argocd.new" "$bin/argocd"
+  rm -rf "$share/ui.new" && cp -r "$ui" "$share/ui.new" && rm -rf "$share/ui" && mv "$share/ui.new" "$share/ui"
+  echo "$ui_sum" >"$share/argocd-ui.sha256"
 }
 
 what=${1:-all}

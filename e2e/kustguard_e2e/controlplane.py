@@ -10,7 +10,7 @@ Start order, each step waiting for the previous one to be ready:
    sidecar's plugin.yaml and environment from that rendering), repo-server,
    application controller (``ARGOCD_FAKE_IN_CLUSTER=true``: the in-cluster
    destination is the kubeconfig's cluster) and API server (TLS from our CA,
-   a known admin password).
+   a known admin password), serving the web UI.
 
 Every process logs into ``<workdir>/logs``; :meth:`ControlPlane.stop` stops
 them all (also at interpreter exit).
@@ -71,6 +71,11 @@ class Binaries:
     def argocd_install_manifest(self) -> Path:
         """Argo CD's install.yaml, kept beside the binaries by the build."""
         return self.bin.parent / "share" / "argocd-install.yaml"
+
+    @property
+    def argocd_ui(self) -> Path:
+        """The web UI build the argocd binary embeds, for ``--staticassets``."""
+        return self.bin.parent / "share" / "ui"
 
     def check(self, *names: str) -> None:
         for name in names:
@@ -483,7 +488,7 @@ class ControlPlane:
             "--metrics-address", "127.0.0.1",
             "--metrics-port", str(self.ports.argocd_server_metrics),
             "--redis", redis_addr, "--repo-server", repo_addr,
-            "--staticassets", str(self.workdir / "argocd" / "static"),
+            "--staticassets", str(self.bins.argocd_ui),
             "--loglevel", "info"],
             env={**self._argocd_env("argocd-server", {}), "ARGOCD_FAKE_IN_CLUSTER": "true"})
         self.wait_server()

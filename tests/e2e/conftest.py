@@ -31,6 +31,7 @@ from kustguard_e2e.controlplane import Binaries, ControlPlane  # noqa: E402
 from kustguard_e2e.install import RenderedInstall  # noqa: E402
 
 from kustguard.argocd import ArgoCD  # noqa: E402
+from kustguard.render import render_objects  # noqa: E402
 
 BUILD_TIMEOUT = 4 * 3600
 BIN_ENV = "KUSTGUARD_E2E_BIN"
@@ -120,6 +121,25 @@ def argocd(cluster: ControlPlane, shared_dir: Path) -> ControlPlane:
                          tool_path=project.plugin_tool_path(),
                          bootstrap_secrets=[project.age_key_secret()])
     return cluster
+
+
+@pytest.fixture(scope="session")
+def remote(argocd: ControlPlane, tmp_path_factory) -> project.GitRemote:  # noqa: ARG001
+    return project.GitRemote.create(tmp_path_factory.mktemp("git"))
+
+
+@pytest.fixture(scope="session")
+def deployed(argocd: ControlPlane, remote: project.GitRemote) -> project.GitRemote:
+    """The k3d bootstrap against the file:// remote: volumes for the claims (the
+    cluster has no provisioner), then the projects and the root app. The
+    GitOps and the UI scenarios share it (test_gitops.py, test_ui.py)."""
+    claims = [o for o in render_objects(project.REPO_ROOT / "overlays" / "k3d")
+              if o["kind"] == "PersistentVolumeClaim"]
+    assert claims, "the k3d environment has no claims: nothing tests the storage setup"
+    argocd.provide_volumes(claims)
+    for obj in project.bootstrap_objects(remote.url):
+        argocd.kube.apply(obj)
+    return remote
 
 
 @pytest.fixture

@@ -22,9 +22,7 @@ from pathlib import Path
 import pytest
 from e2e_project import (
     REPO_ROOT,
-    GitRemote,
     argocd_session,
-    bootstrap_objects,
     encrypted_keys,
     k3d_applications,
     render_decrypted,
@@ -147,24 +145,6 @@ def assert_rolled_out(cp: ControlPlane, want: dict) -> dict:
         assert selector.items() <= node["metadata"]["labels"].items(), \
             f"{pod['metadata']['name']} runs on {node['metadata']['name']}"
     return live
-
-
-# -- the deployment ----------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def remote(argocd: ControlPlane, tmp_path_factory) -> GitRemote:  # noqa: ARG001
-    return GitRemote.create(tmp_path_factory.mktemp("git"))
-
-
-@pytest.fixture(scope="module")
-def deployed(argocd: ControlPlane, remote: GitRemote) -> GitRemote:
-    """The k3d bootstrap against the file:// remote: volumes for the claims (the
-    cluster has no provisioner), then the projects and the root app."""
-    claims = [o for o in render_objects(OVERLAY) if o["kind"] == "PersistentVolumeClaim"]
-    assert claims, "the k3d environment has no claims: nothing tests the storage setup"
-    argocd.provide_volumes(claims)
-    for obj in bootstrap_objects(remote.url):
-        argocd.kube.apply(obj)
-    return remote
 
 
 # -- scenario 2 ---------------------------------------------------------------------------

@@ -156,8 +156,16 @@ def test_gitops_loop_deploys_the_k3d_environment(argocd, deployed, client):
         child = wait_for(client, name, timeout=CHANGE_TIMEOUT)
         assert child.ok, child.message
     # Only k3d's: other scenarios may run their own apps on the same Argo CD.
-    listed = {a["metadata"]["name"]: a
-              for a in client.list_applications(selector="kustguard.io/environment=k3d")}
+    every = {a["metadata"]["name"]: a
+             for a in client.list_applications(selector="kustguard.io/environment=k3d")}
+    # The admin-only app (cluster-scoped RBAC, project k3d-admin) is applied by
+    # the bootstrap and never synced automatically: its ClusterRole is absent.
+    admin = {n: a for n, a in every.items()
+             if a["metadata"].get("labels", {}).get("kustguard.io/tier") == "admin"}
+    assert admin and all(a["spec"]["project"] == "k3d-admin" for a in admin.values())
+    assert all(not (a.get("status") or {}).get("operationState") for a in admin.values())
+    assert argocd.kube.get("rbac.authorization.k8s.io/v1", "ClusterRole", "dashboard-viewer") is None
+    listed = {n: a for n, a in every.items() if n not in admin}
     assert set(listed) == {ROOT_APP, *apps}
     head = deployed.head()
     for name, app in listed.items():

@@ -251,7 +251,7 @@ def test_create_namespace_only_where_the_namespace_is_not_managed():
     managed = {env: _managed_namespaces(env) for env in ENVIRONMENTS}
     for app in apps():
         labels = app["metadata"]["labels"]
-        if labels.get("kustguard.io/tier") == "root":
+        if labels.get("kustguard.io/tier") in ("root", "admin"):
             continue
         env, component = labels["kustguard.io/environment"], labels["kustguard.io/component"]
         options = app["spec"].get("syncPolicy", {}).get("syncOptions", [])

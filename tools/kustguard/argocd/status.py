@@ -14,7 +14,8 @@ FAILED_PHASES = frozenset({"Failed", "Error"})
 BAD_HEALTH = frozenset({"Degraded", "Missing", "Unknown", "Progressing", "Suspended"})
 
 
-def _get(obj: Any, *keys: str, default: Any = None) -> Any:
+def get_path(obj: Any, *keys: str, default: Any = None) -> Any:
+    """obj[k1][k2]..., or default where a step is missing, null or not a mapping."""
     for key in keys:
         if not isinstance(obj, dict):
             return default
@@ -64,24 +65,24 @@ def tree_problems(tree: dict | None, *, include_progressing: bool = True) -> lis
     bad = BAD_HEALTH if include_progressing else BAD_HEALTH - {"Progressing"}
     top: list[ResourceProblem] = []
     children: list[ResourceProblem] = []
-    for node in _get(tree, "nodes", default=[]) or []:
+    for node in get_path(tree, "nodes", default=[]) or []:
         if not isinstance(node, dict):
             continue
-        status = _get(node, "health", "status", default="")
+        status = get_path(node, "health", "status", default="")
         if status not in bad:
             continue
         problem = _problem_from(node, health=status,
-                                message=str(_get(node, "health", "message", default="")))
+                                message=str(get_path(node, "health", "message", default="")))
         (children if node.get("parentRefs") else top).append(problem)
     return top + children
 
 
 def tree_is_healthy(tree: dict | None) -> bool:
     """True when no managed (top-level) node reports a health other than Healthy."""
-    for node in _get(tree, "nodes", default=[]) or []:
+    for node in get_path(tree, "nodes", default=[]) or []:
         if not isinstance(node, dict) or node.get("parentRefs"):
             continue
-        status = _get(node, "health", "status", default="")
+        status = get_path(node, "health", "status", default="")
         if status and status != "Healthy":
             return False
     return True
@@ -91,14 +92,14 @@ def sync_problems(app: dict) -> list[ResourceProblem]:
     """Resources the last operation failed to sync, then those OutOfSync."""
     out: list[ResourceProblem] = []
     seen: set[tuple[str, str, str]] = set()
-    for res in _get(app, "status", "operationState", "syncResult", "resources", default=[]) or []:
+    for res in get_path(app, "status", "operationState", "syncResult", "resources", default=[]) or []:
         if not isinstance(res, dict):
             continue
         if res.get("status") == "SyncFailed" or res.get("hookPhase") in ("Failed", "Error"):
             out.append(_problem_from(res, sync=str(res.get("status") or res.get("hookPhase")),
                                      message=str(res.get("message") or "")))
             seen.add((res.get("kind", ""), res.get("namespace", ""), res.get("name", "")))
-    for res in _get(app, "status", "resources", default=[]) or []:
+    for res in get_path(app, "status", "resources", default=[]) or []:
         if not isinstance(res, dict) or res.get("status") != "OutOfSync":
             continue
         key = (res.get("kind", ""), res.get("namespace", ""), res.get("name", ""))
@@ -124,16 +125,16 @@ class AppStatus:
 
     @classmethod
     def from_app(cls, app: dict, tree: dict | None = None) -> "AppStatus":
-        op_state = _get(app, "status", "operationState", default={}) or {}
+        op_state = get_path(app, "status", "operationState", default={}) or {}
         problems = sync_problems(app)
         if tree is not None:
             problems = tree_problems(tree) + problems
         return cls(
-            name=str(_get(app, "metadata", "name", default="")),
-            project=str(_get(app, "spec", "project", default="default")),
-            sync=str(_get(app, "status", "sync", "status", default="Unknown")),
-            health=str(_get(app, "status", "health", "status", default="Unknown")),
-            revision=str(_get(app, "status", "sync", "revision", default="")),
+            name=str(get_path(app, "metadata", "name", default="")),
+            project=str(get_path(app, "spec", "project", default="default")),
+            sync=str(get_path(app, "status", "sync", "status", default="Unknown")),
+            health=str(get_path(app, "status", "health", "status", default="Unknown")),
+            revision=str(get_path(app, "status", "sync", "revision", default="")),
             last_sync=str(op_state.get("finishedAt") or op_state.get("startedAt") or ""),
             operation_running=bool(app.get("operation")) or op_state.get("phase") in (
                 "Running", "Terminating"),

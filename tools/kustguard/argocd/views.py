@@ -9,15 +9,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from kustguard.argocd.status import AppStatus
+from kustguard.argocd.status import AppStatus, get_path
 
 
 def _get(obj: Any, *keys: str, default: Any = "") -> Any:
-    for key in keys:
-        if not isinstance(obj, dict):
-            return default
-        obj = obj.get(key)
-    return default if obj is None else obj
+    return get_path(obj, *keys, default=default)
 
 
 @dataclass(frozen=True)

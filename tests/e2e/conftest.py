@@ -31,7 +31,7 @@ from kustguard_e2e.controlplane import Binaries, ControlPlane  # noqa: E402
 from kustguard_e2e.install import RenderedInstall  # noqa: E402
 
 from kustguard.argocd import ArgoCD  # noqa: E402
-from kustguard.render import render_objects  # noqa: E402
+from kustguard.pipeline import render_objects  # noqa: E402
 
 BUILD_TIMEOUT = 4 * 3600
 BIN_ENV = "KUSTGUARD_E2E_BIN"

@@ -30,7 +30,7 @@ CONST_REF = re.compile(r'^\s*\w+\s*=\s*(\w+)\((?:\w+\.)?(\w+)\)|^\s*\w+\s+(\w+)\
 # Every string constant of the module, by name, to resolve those references.
 ANY_CONST = re.compile(r'^\s*(\w+)(?:\s+\w+)?\s*=\s*(?:\w+\()?"([^"]*)"\)?')
 STRUCT_START = re.compile(r"^type\s+(\w+)\s+struct\s*{\s*$")
-FIELD = re.compile(r'^\s*\w+\s+(\[\])?\*?(\w+)\s+`json:"([^",]*)')
+FIELD = re.compile(r'^\s*\w+\s+(\[\])?\*?((?:\w+\.)?\w+)\s+`json:"([^",]*)')
 TABLES = Path(__file__).resolve().parents[1] / "data" / "kubernetes-enums"
 
 
@@ -71,8 +71,12 @@ def _package_enums(files: list[str], named: dict[str, str] | None = None) -> dic
     return {name: vals for name, vals in values.items() if vals}
 
 
-def _package_fields(files: list[str], enums: dict[str, list[str]]
+def _package_fields(files: list[str], enums: dict[str, list[str]],
+                    imported: dict[str, list[str]] | None = None
                     ) -> dict[str, dict[str, dict[str, Any]]]:
+    """Struct name -> JSON field name -> {"enum": [...], "array": bool}; a type
+    qualified by another package (`v1.PersistentVolumeReclaimPolicy`) is
+    looked up among every package's enums."""
     """Struct name -> JSON field name -> {"enum": [...], "array": bool}."""
     out: dict[str, dict[str, dict[str, Any]]] = {}
     for text in files:
@@ -88,9 +92,13 @@ def _package_fields(files: list[str], enums: dict[str, list[str]]
             if not struct:
                 continue
             field = FIELD.match(line)
-            if field and field.group(2) in enums and field.group(3):
+            if not field or not field.group(3):
+                continue
+            qualifier, _, type_name = field.group(2).rpartition(".")
+            values = (imported or {}).get(type_name) if qualifier else enums.get(type_name)
+            if values:
                 out.setdefault(struct, {})[field.group(3)] = {
-                    "enum": enums[field.group(2)], "array": bool(field.group(1))}
+                    "enum": values, "array": bool(field.group(1))}
     return out
 
 
@@ -104,6 +112,8 @@ def generate(api_dir: Path, module_version: str) -> dict[str, Any]:
             match = ANY_CONST.match(line)
             if match:
                 named.setdefault(match.group(1), match.group(2))
+    packages = []
+    every_enum: dict[str, list[str]] = {}
     for package in sorted({p.parent for p in api_dir.rglob("types.go")}):
         rel = package.relative_to(api_dir).as_posix()
         sources = sorted(p for p in package.glob("*.go") if not p.name.endswith("_test.go")
@@ -112,10 +122,12 @@ def generate(api_dir: Path, module_version: str) -> dict[str, Any]:
         for path, text in zip(sources, texts):
             digest.update(path.relative_to(api_dir).as_posix().encode() + b"\0" + text.encode())
         enums = _package_enums(texts, named)
-        if not enums:
-            continue
+        for name, values in enums.items():
+            every_enum.setdefault(name, values)
+        packages.append((rel, texts, enums))
+    for rel, texts, enums in packages:
         prefix = "io.k8s.api." + rel.replace("/", ".")
-        for struct, fields in sorted(_package_fields(texts, enums).items()):
+        for struct, fields in sorted(_package_fields(texts, enums, every_enum).items()):
             definitions[f"{prefix}.{struct}"] = dict(sorted(fields.items()))
     return {"from": f"k8s.io/api {module_version} (+enum types and their constants)",
             "sourcesSha256": digest.hexdigest(), "definitions": definitions}

@@ -111,3 +111,15 @@ def test_plaintext_secrets_in_any_folder_and_json_fail(run_check):
     })
     assert [(f.file, f.line) for f in findings] == [
         ("deploy/secret.json", 1), ("docs/example-secret.yaml", 7), ("k8s/secret.yaml", 7)]
+
+
+def test_a_plaintext_secret_at_the_end_of_a_6_mb_file_is_found(run_check):
+    """No size blind spot: a big vendored manifest can still hide a Secret."""
+    filler = "".join(f"---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{i}}}\n"
+                     f"data: {{k: {'x' * 60}}}\n" for i in range(60_000))
+    assert len(filler) > 6_000_000
+    tail = "---\napiVersion: v1\nkind: Secret\nmetadata: {name: hidden}\nstringData: {token: abc123}\n"
+    findings = run_check("secret-plaintext", "", files={"vendor/big.yaml": filler + tail})
+    assert [f.file for f in findings] == ["vendor/big.yaml"]
+    assert findings[0].line == (filler + tail).count("\n")  # the stringData line
+    assert "abc123" not in findings[0].message

@@ -38,11 +38,12 @@ def is_sops_name(rel: str) -> bool:
     return name not in CONFIG_NAMES and bool(SOPS_NAME.search(name))
 
 
-def read_text(root: Path, rel: str) -> str | None:
-    """A file's text; None for unreadable, binary or huge files."""
+def read_text(root: Path, rel: str, *, max_bytes: int | None = MAX_BYTES) -> str | None:
+    """A file's text; None for unreadable or binary files, and for files over
+    max_bytes (None: any size)."""
     try:
         path = root / rel
-        if path.stat().st_size > MAX_BYTES:
+        if max_bytes is not None and path.stat().st_size > max_bytes:
             return None
         data = path.read_bytes()
     except OSError:

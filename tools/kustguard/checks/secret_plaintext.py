@@ -111,7 +111,8 @@ def check(ctx: RepoContext) -> Iterator[Finding]:
         if not (rel.endswith(MANIFEST_SUFFIXES) or Path(rel).name in KUSTOMIZATION_NAMES) \
                 or is_sops_name(rel):
             continue
-        text = read_text(ctx.repo_root, rel)
+        # Any size: a big manifest file is no place to hide a plaintext Secret.
+        text = read_text(ctx.repo_root, rel, max_bytes=None)
         if text is None or ("Secret" not in text and "secretGenerator" not in text):
             continue
         docs = yaml_documents(text)

@@ -277,6 +277,15 @@ class FakeArgoCD:
         else:
             self._error(h, op, failure["status"], failure["code"], failure["message"])
 
+    def _send_event(self, h, op: str, event: dict) -> None:
+        """One event of a chunked stream, checked against the spec first."""
+        try:
+            self.spec.check_response(op, 200, event)
+        except SpecViolation as exc:
+            self.violations.append(str(exc))
+        line = (json.dumps(event) + "\n").encode()
+        h.wfile.write(b"%x\r\n%s\r\n" % (len(line), line))
+
     def _send_raw(self, h: _Handler, status: int, data: bytes,
                   ctype: str = "application/json") -> None:
         lost = getattr(h, "lost_answer", None)
@@ -466,12 +475,7 @@ class FakeArgoCD:
                   for i, (pod, text) in enumerate(lines)]
         events.append({"result": {"last": True}})  # the server's end marker
         for event in events:
-            try:
-                self.spec.check_response(op, 200, event)
-            except SpecViolation as exc:
-                self.violations.append(str(exc))
-            line = (json.dumps(event) + "\n").encode()
-            h.wfile.write(b"%x\r\n%s\r\n" % (len(line), line))
+            self._send_event(h, op, event)
         h.wfile.write(b"0\r\n\r\n")
         h.wfile.flush()
 
@@ -510,12 +514,7 @@ class FakeArgoCD:
                     h.close_connection = True
                     h.connection.shutdown(socket.SHUT_RDWR)
                     return
-                try:
-                    self.spec.check_response(op, 200, event)
-                except SpecViolation as exc:
-                    self.violations.append(str(exc))
-                line = (json.dumps(event) + "\n").encode()
-                h.wfile.write(b"%x\r\n%s\r\n" % (len(line), line))
+                self._send_event(h, op, event)
                 h.wfile.flush()
                 sent += 1
             h.wfile.write(b"0\r\n\r\n")
